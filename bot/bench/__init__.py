@@ -1,0 +1,1 @@
+"""`redline bench ...`: benchmarks that print measured figures (JSON with --json)."""

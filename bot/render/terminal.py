@@ -1,0 +1,174 @@
+"""The terminal rendering (rich): files in reading order with their reasons, hunks shaded by
+attention (skim dim and collapsed, scrutinize bright), findings with the code and the
+suggested replacement, coverage and the gate."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from rich.console import Console
+from rich.text import Text
+
+from bot.model import Finding, Review, ReviewFile, ScoredHunk
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold blue"}
+_ATTENTION_STYLE = {"scrutinize": "bold bright_white on red", "read": "bold", "skim": "dim"}
+MAX_HUNK_LINES = 40
+
+
+def _heat_style(value: float, clamp: float) -> str:
+    ratio = min(value, clamp) / clamp if clamp > 0 else 0.0
+    if ratio > 0.75:
+        return "bold bright_white"
+    if ratio > 0.4:
+        return "white"
+    return "grey62"
+
+
+def _hunk(console: Console, hunk: ScoredHunk, clamp: float) -> None:
+    h = hunk.hunk
+    header = Text(
+        f"  @@ -{h.old_start},{h.old_lines} +{h.new_start},{h.new_lines} @@ ", style="cyan"
+    )
+    if h.section:
+        header.append(h.section[:60] + " ", style="cyan dim")
+    header.append(f" {hunk.attention} ", style=_ATTENTION_STYLE[hunk.attention])
+    details = []
+    if hunk.risk is not None:
+        details.append(f"risk {hunk.risk:.2f}")
+    if hunk.entropy is not None:
+        details.append(f"{hunk.entropy:.1f} bits/token")
+    if details:
+        header.append("  " + " · ".join(details), style="dim")
+    console.print(header)
+    if hunk.attention == "skim":
+        console.print(Text(f"    ▸ {hunk.note or 'predictable change'} (collapsed)", style="dim"))
+        return
+    heat = dict(hunk.line_heat)
+    bright = hunk.attention == "scrutinize"
+    for count, line in enumerate(h.lines):
+        if count >= MAX_HUNK_LINES:
+            console.print(Text(f"    … {len(h.lines) - count} more lines", style="dim"))
+            break
+        number = line.new_no if line.new_no is not None else line.old_no
+        sign = {"add": "+", "del": "-", "ctx": " "}[line.kind]
+        style = {"add": "green", "del": "red", "ctx": "grey50"}[line.kind]
+        if line.kind == "add" and line.new_no in heat:
+            style = "green " + _heat_style(heat[line.new_no], clamp)
+        elif line.kind == "add" and bright:
+            style = "bold green"
+        text = Text(f"  {number or '':>5} {sign} ", style="dim")
+        text.append(line.text, style=style)
+        console.print(text, overflow="ellipsis", no_wrap=True)
+
+
+def _finding(console: Console, finding: Finding, file: ReviewFile | None) -> None:
+    title = Text("  ")
+    title.append(f"{finding.severity}", style=_SEVERITY_STYLE[finding.severity])
+    title.append(f" {finding.source}/{finding.rule}", style="bold")
+    side = " (removed line)" if finding.side == "old" else ""
+    title.append(f"  {finding.path}:{finding.line}{side}  score {finding.score:.2f}", style="dim")
+    console.print(title)
+    console.print(Text("    " + finding.message))
+    if file is not None:
+        for hunk in file.hunks:
+            for line in hunk.hunk.lines:
+                number = line.old_no if finding.side == "old" else line.new_no
+                kind_ok = line.kind != ("add" if finding.side == "old" else "del")
+                if number is not None and kind_ok and finding.line <= number <= finding.end_line:
+                    console.print(
+                        Text(f"    {number:>5} | {line.text}", style="yellow"),
+                        overflow="ellipsis",
+                        no_wrap=True,
+                    )
+    if finding.suggestion is not None:
+        console.print(Text("    suggested replacement:", style="green"))
+        for line in finding.suggestion.rstrip("\n").split("\n"):
+            console.print(
+                Text(f"          | {line}", style="green"), overflow="ellipsis", no_wrap=True
+            )
+
+
+def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> None:
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=color is False,
+        width=120,
+        highlight=False,
+        soft_wrap=False,
+    )
+    status = (
+        Text("FAILED", style="bold red")
+        if review.gate.failed
+        else Text("passed", style="bold green")
+    )
+    head = Text(
+        f"redline review · {len(review.files)} files · {len(review.findings)} findings · gate ",
+        style="bold",
+    )
+    head.append_text(status)
+    console.print(head)
+    console.print()
+    console.print(Text("Suggested reading order", style="bold underline"))
+    for number, file in enumerate(review.files, start=1):
+        line = Text(f" {number:>2}. ")
+        line.append(file.diff.path, style="bold" if not file.skipped else "dim")
+        line.append(f"  {file.reason}", style="dim" if file.skipped else "")
+        console.print(line)
+    values = sorted(v for f in review.files for h in f.hunks for _, v in h.line_heat)
+    clamp = values[int(0.95 * (len(values) - 1))] if values else 1.0
+    by_path: dict[str, list[Finding]] = {}
+    for finding in review.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    for number, file in enumerate(review.files, start=1):
+        console.print()
+        title = Text(f"━━ {number}. {file.diff.path}", style="bold magenta")
+        if file.diff.old_path and file.diff.old_path != file.diff.path:
+            title.append(f" (from {file.diff.old_path})", style="magenta")
+        title.append(f"  [{file.diff.status}]", style="dim")
+        console.print(title)
+        console.print(Text(f"   {file.reason}", style="italic"))
+        if file.skipped:
+            console.print(Text(f"   skipped: {file.skipped}", style="dim"))
+            continue
+        for hunk in file.hunks:
+            _hunk(console, hunk, clamp)
+        for finding in by_path.get(file.diff.path, []):
+            _finding(console, finding, file)
+    console.print()
+    if review.verdicts:
+        counts = {"proved": 0, "refuted": 0, "unknown": 0}
+        for verdict in review.verdicts:
+            counts[verdict.status] += 1
+        console.print(
+            Text(
+                f"Contracts: {counts['proved']} proved, {counts['refuted']} refuted, "
+                f"{counts['unknown']} not checked",
+                style="bold",
+            )
+        )
+    coverage = Text(f"Coverage: {review.files_reviewed} files reviewed", style="dim")
+    for skipped in review.skipped:
+        coverage.append(f"; skipped {skipped.path} ({skipped.reason})", style="dim")
+    for note in review.notes:
+        coverage.append(f"; {note.path}: {note.reason}", style="dim")
+    console.print(coverage)
+    runs = Text(
+        "Analyzers: "
+        + ", ".join(
+            f"{r.name} {r.status}" + (f" {r.ms} ms" if r.status == "ok" else f" ({r.detail})")
+            for r in review.analyzers
+        ),
+        style="dim",
+    )
+    console.print(runs)
+    if review.gate.failed:
+        console.print(
+            Text(
+                f"Gate failed (fail-on {review.gate.fail_on}): " + "; ".join(review.gate.reasons),
+                style="bold red",
+            )
+        )
+    else:
+        console.print(Text(f"Gate passed (fail-on {review.gate.fail_on})", style="bold green"))

@@ -1,0 +1,107 @@
+"""Calibrate, choose the paranoia thresholds from measured precision, evaluate, and write the
+shipped weights (fp16, small) with their metadata."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from review_models.detector import train as dtrain
+from review_models.detector.data import Packed
+from review_models.detector.model import Detector
+
+WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
+# The share of changed hunks that hold a bug in real pull requests is small; precision is
+# computed at this prior, not at the 50/50 mix of the training data.
+BUG_PRIOR = 0.05
+PRECISION_TARGETS = {"low": 0.9, "default": 0.7, "high": 0.35}
+
+
+def thresholds_from(
+    probs: np.ndarray, labels: np.ndarray
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Lowest threshold per paranoia level whose precision at BUG_PRIOR meets the target."""
+    pos = probs[labels == 1]
+    neg = probs[labels == 0]
+    candidates = np.unique(np.round(probs, 4))
+    table: dict[str, dict[str, float]] = {}
+    chosen: dict[str, float] = {"max": 0.0}
+    stats = []
+    for t in candidates:
+        tpr = float((pos >= t).mean()) if len(pos) else 0.0
+        fpr = float((neg >= t).mean()) if len(neg) else 0.0
+        denominator = BUG_PRIOR * tpr + (1 - BUG_PRIOR) * fpr
+        precision = BUG_PRIOR * tpr / denominator if denominator > 0 else 1.0
+        stats.append((float(t), precision, tpr, fpr))
+    for level, target in PRECISION_TARGETS.items():
+        ok = [s for s in stats if s[1] >= target and s[2] > 0]
+        t, precision, recall, fpr = min(ok, key=lambda s: s[0]) if ok else max(stats)
+        chosen[level] = round(t, 4)
+        table[level] = {
+            "threshold": round(t, 4),
+            "precision_at_prior": round(precision, 3),
+            "recall": round(recall, 3),
+            "false_positive_rate": round(fpr, 5),
+        }
+    table["max"] = {
+        "threshold": 0.0,
+        "precision_at_prior": BUG_PRIOR,
+        "recall": 1.0,
+        "false_positive_rate": 1.0,
+    }
+    return chosen, table
+
+
+def export(model: Detector, work: Path, log: dtrain.Trainer, started: float) -> dict[str, object]:
+    val = Packed.load(work / "val.npz")
+    calib = Packed.load(work / "real-calib.npz")
+    logits_v, _, _, labels_v = dtrain.predict(model, val)
+    logits_c, _, _, labels_c = dtrain.predict(model, calib)
+    logits = np.concatenate([logits_v, logits_c])
+    labels = np.concatenate([labels_v, labels_c])
+    temperature = dtrain.fit_temperature(logits, labels)
+    model.temperature.fill_(temperature)
+    probs = 1 / (1 + np.exp(-logits / temperature))
+    thresholds, table = thresholds_from(probs, labels)
+    metrics: dict[str, object] = {}
+    for name in ("test", "val", "real-eval"):
+        result = dtrain.evaluate(model, Packed.load(work / f"{name}.npz"), temperature)
+        metrics[name] = {
+            k: round(v, 4) if isinstance(v, float) else v for k, v in result.__dict__.items()
+        }
+        log.log(f"{name}: {metrics[name]}")
+    meta = {
+        "version": time.strftime("%Y.%m.%d"),
+        "config": model.config.to_dict(),
+        "temperature": round(temperature, 4),
+        "thresholds": thresholds,
+        "paranoia": table,
+        "bug_prior": BUG_PRIOR,
+        "metrics": metrics,
+        "training_hours": round((time.monotonic() - started) / 3600, 2),
+    }
+    WEIGHTS.mkdir(parents=True, exist_ok=True)
+    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    torch.save(state, WEIGHTS / "detector.pt")
+    (WEIGHTS / "detector.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    log.log(f"exported: {WEIGHTS / 'detector.pt'}")
+    return meta
+
+
+def train_and_export(
+    work: Path,
+    hours: float,
+    threads: int,
+    steps: int | None,
+    export_weights: bool = True,
+    **_: object,
+) -> None:
+    started = time.monotonic()
+    pretrain = steps or 16000
+    model, trainer = dtrain.run(work, hours, pretrain, max(200, pretrain // 6), threads)
+    if (work / "finetune.done.pt").exists() and export_weights:
+        export(model, work, trainer, started)

@@ -1,0 +1,56 @@
+"""A small causal transformer over lexer tokens, with tied input/output embeddings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class LMConfig:
+    vocab: int = 8192
+    dim: int = 128
+    layers: int = 4
+    heads: int = 4
+    ff: int = 384
+    context: int = 256
+    dropout: float = 0.1
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class CodeLM(nn.Module):
+    def __init__(self, config: LMConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(config.vocab, config.dim)
+        self.pos = nn.Embedding(config.context, config.dim)
+        layer = nn.TransformerEncoderLayer(
+            config.dim,
+            config.heads,
+            config.ff,
+            config.dropout,
+            batch_first=True,
+            norm_first=True,
+            activation="gelu",
+        )
+        self.blocks = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(config.dim)
+        mask = torch.triu(torch.full((config.context, config.context), float("-inf")), 1)
+        self.register_buffer("causal", mask, persistent=False)
+
+    def hidden(self, ids: torch.Tensor) -> torch.Tensor:
+        length = ids.shape[1]
+        positions = torch.arange(length, device=ids.device).unsqueeze(0)
+        x = self.embed(ids) + self.pos(positions)
+        x = self.blocks(x, mask=self.causal[:length, :length], is_causal=True)
+        return self.norm(x)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return hidden @ self.embed.weight.T
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.logits(self.hidden(ids))
