@@ -8,7 +8,7 @@ import sys
 
 from bot.cli import command
 
-BENCHES = ("review",)
+BENCHES = ("review", "ordering")
 
 
 def _bench_args(parser: argparse.ArgumentParser) -> None:

@@ -34,6 +34,7 @@ class FileFacts:
     uses: frozenset[str] = frozenset()  # names the changed lines use
     imports: frozenset[str] = frozenset()  # modules/paths imported (resolved where possible)
     imported_names: frozenset[tuple[str, str]] = frozenset()  # (module, name) from-imports
+    bound: frozenset[str] = frozenset()  # names the file defines or imports itself
     bases: frozenset[tuple[str, str]] = frozenset()  # (class, base) for changed classes
     strings: frozenset[str] = frozenset()  # string literals in the changed lines
     hunk_defines: tuple[frozenset[str], ...] = ()

@@ -58,6 +58,10 @@ _COMMON = frozenset(
 )
 
 
+# When two relations link the same pair, the more specific one names the edge.
+_PRIORITY = {"path": 0, "imports": 1, "config": 2, "defines": 3, "subclass": 4, "tests": 5}
+
+
 @dataclass(frozen=True)
 class Edge:
     src: str
@@ -128,6 +132,18 @@ def _config_keys(item: OrderInput) -> set[str]:
     return {k for k in keys if k and len(k) >= 3}
 
 
+def _binds(user: FileFacts, name: str, items: dict[str, OrderInput]) -> bool:
+    """Whether `user` defines or imports `name` itself (then a use is not of another file's)."""
+    if name in user.bound:
+        return True
+    text = items[user.path].text or ""
+    if name not in text:
+        return False
+    word = re.escape(name)
+    pattern = rf"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+{word}\b|^{word}[ \t]*[:=]"
+    return re.search(pattern, text) is not None
+
+
 def build_edges(items: Sequence[OrderInput], facts: Sequence[FileFacts]) -> list[Edge]:
     items_by_path = {i.path: i for i in items}
     edges: dict[tuple[str, str], Edge] = {}
@@ -136,7 +152,7 @@ def build_edges(items: Sequence[OrderInput], facts: Sequence[FileFacts]) -> list
         if src == dst:
             return
         old = edges.get((src, dst))
-        if old is None or (not old.strong and Edge(src, dst, kind).strong):
+        if old is None or _PRIORITY[kind] > _PRIORITY[old.kind]:
             edges[(src, dst)] = Edge(src, dst, kind, symbols)
         elif old.kind == kind and symbols:
             merged = tuple(dict.fromkeys(old.symbols + symbols))
@@ -162,6 +178,7 @@ def build_edges(items: Sequence[OrderInput], facts: Sequence[FileFacts]) -> list
                     len(owners) == 1
                     and name not in _COMMON
                     and len(name) > 2
+                    and not _binds(user, name, items_by_path)  # its own name, not theirs
                     and not (name.startswith("__") and name.endswith("__"))
                 )
                 if linked or unique:

@@ -90,12 +90,22 @@ def plan_order(items: Sequence[OrderInput]) -> Plan:
     for test, tested in targets.items():
         for code in tested:
             union(test, code)
+    # Test support (helpers, fixtures) comes before the tests that use it.
+    test_set = set(tests)
+    test_needs: dict[str, set[str]] = {t: set() for t in tests}
+    for edge in edges:
+        if edge.strong and edge.src in test_set and edge.dst in test_set:
+            test_needs[edge.dst].add(edge.src)
+            if targets[edge.dst] and not targets[edge.src]:
+                union(edge.src, edge.dst)
     components: dict[str, list[str]] = defaultdict(list)
     for path in main:
         components[find(path)].append(path)
     for test in tests:
-        if targets[test]:
-            components[find(test)].append(test)
+        root = find(test)
+        if targets[test] or (root in components and root != test):
+            components[root].append(test)
+    loose = [t for t in tests if not any(t in c for c in components.values())]
 
     strong_in: dict[str, set[str]] = defaultdict(set)
     weak_in: dict[str, set[str]] = defaultdict(set)
@@ -117,11 +127,8 @@ def plan_order(items: Sequence[OrderInput]) -> Plan:
         for path in order:
             sequence.append(path)
             placed.add(path)
-            for test in list(pending):
-                if targets[test] <= placed:
-                    sequence.append(test)
-                    pending.remove(test)
-        sequence.extend(pending)
+            sequence.extend(_ready_tests(pending, placed, test_needs, targets))
+        sequence.extend(_ready_tests(pending, None, test_needs, targets))
         top = max((risk[m] for m in members), default=0.0)
         ordered_groups.append((-top, min(members), sequence))
     ordered_groups.sort()
@@ -152,7 +159,7 @@ def plan_order(items: Sequence[OrderInput]) -> Plan:
     for _, _, sequence in ordered_groups:
         label, reason = _group_label(sequence, by_src, kinds, names, cycle_of)
         emit(label, reason, sequence)
-    loose_tests = sorted(t for t in tests if not targets[t])
+    loose_tests = _ready_tests(sorted(loose), None, test_needs, targets)
     if loose_tests:
         emit("Tests", "test changes with no changed code they exercise", loose_tests)
     docs = sorted(f.path for f in facts if f.kind == "doc")
@@ -169,6 +176,33 @@ def plan_order(items: Sequence[OrderInput]) -> Plan:
             late,
         )
     return Plan(tuple(out), tuple(groups), tuple(edges), cycles)
+
+
+def _ready_tests(
+    pending: list[str],
+    placed: set[str] | None,
+    needs: dict[str, set[str]],
+    targets: dict[str, set[str]],
+) -> list[str]:
+    """Remove from `pending` and return, in dependency order, the tests whose code is placed
+    (all of them when `placed` is None); a cycle among tests is broken by path order."""
+    out: list[str] = []
+    emitted: set[str] = set()
+    while True:
+        ready = [
+            t
+            for t in pending
+            if (placed is None or targets[t] <= placed) and (needs[t] & set(pending)) <= emitted
+        ]
+        if not ready:
+            if placed is None and pending:
+                ready = [pending[0]]
+            else:
+                return out
+        for test in ready:
+            pending.remove(test)
+            emitted.add(test)
+            out.append(test)
 
 
 def _sccs(nodes: list[str], strong_in: dict[str, set[str]]) -> list[list[str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import re
 from collections.abc import Iterable
 
@@ -14,7 +15,12 @@ from ordering.facts import FileFacts, FileKind, OrderInput, python_module
 
 # A top-level statement starts at column 0 with something other than a comment, a closing
 # bracket or a clause keyword that continues the previous statement.
-_TOP = re.compile(r"^(?![\s#)\]}]|else\b|elif\b|except\b|finally\b|case\b)(.)", re.M)
+_NOT_TOP = frozenset(" \t#)]}\r\f")
+_CONTINUES = re.compile(r"(else|elif|except|finally|case)\b")
+_IMPORT_AT = re.compile(
+    r"[ \t]*((?:from[ \t]+[\w.]+[ \t]+import[ \t]*(?:\([^)]*\)|(?:[^\n\\]|\\[\s\S])*))"
+    r"|import[ \t]+(?:[^\n\\]|\\[\s\S])*)"
+)
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+\w)", re.M)
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
@@ -30,42 +36,60 @@ def resolve_relative(module: str, level: int, name: str | None, is_package: bool
     return ".".join(parts)
 
 
-def _statement_starts(text: str) -> list[int]:
-    """1-based line numbers where top-level statements start (decorators join their def)."""
-    starts: list[int] = []
-    line = 1
-    pos = 0
-    previous_decorator = False
-    for match in _TOP.finditer(text):
-        line += text.count("\n", pos, match.start())
-        pos = match.start()
-        if not previous_decorator:
-            starts.append(line)
-        previous_decorator = match.group(1) == "@"
-    return starts
+def _import_statements(text: str) -> str:
+    """All import statements of the file, dedented, as one module to parse once."""
+    out = []
+    pos = text.find("import")
+    while pos >= 0:
+        line_start = text.rfind("\n", 0, pos) + 1
+        match = _IMPORT_AT.match(text, line_start)
+        if match is not None and match.end() > pos:
+            out.append(" ".join(match.group(1).replace("\\\n", " ").split()))
+            pos = text.find("import", match.end())
+        else:
+            pos = text.find("import", pos + 6)
+    return "\n".join(out)
 
 
-def _spans_for(starts: list[int], total: int, lines: Iterable[int]) -> list[tuple[int, int]]:
-    wanted = set()
-    for number in lines:
-        index = bisect.bisect_right(starts, number) - 1
-        if index >= 0:
-            wanted.add(index)
-    spans = []
-    for index in sorted(wanted):
-        end = starts[index + 1] - 1 if index + 1 < len(starts) else total
-        spans.append((starts[index], end))
+def _is_top(line: str) -> bool:
+    first = line[:1]
+    return (
+        bool(first)
+        and first not in _NOT_TOP
+        and not (first in "efc" and _CONTINUES.match(line) is not None)
+    )
+
+
+def _spans_for(lines: list[str], changed: Iterable[int]) -> list[tuple[int, int]]:
+    """The top-level statements (1-based inclusive spans) that contain the changed lines,
+    found by scanning around each change instead of the whole file."""
+    spans: list[tuple[int, int]] = []
+    total = len(lines)
+    for number in sorted(changed):
+        if number < 1 or number > total or (spans and spans[-1][0] <= number <= spans[-1][1]):
+            continue
+        start = number
+        while start > 1 and not _is_top(lines[start - 1]):
+            start -= 1
+        while start > 1 and lines[start - 2].startswith("@"):
+            start -= 1  # decorators belong to the definition below them
+        end = number
+        while end < total:
+            following = lines[end]
+            if _is_top(following) and not lines[end - 1].startswith("@"):
+                break
+            end += 1
+        spans.append((start, end))
     return spans
 
 
 def _parse_snippet(lines: list[str], start: int, end: int) -> ast.Module | None:
-    snippet = "\n".join(lines[start - 1 : end])
+    # Leading newlines put the snippet at its real line numbers (cheaper than renumbering).
+    snippet = "\n" * (start - 1) + "\n".join(lines[start - 1 : end])
     try:
-        tree = ast.parse(snippet)
-    except (SyntaxError, ValueError):
+        return ast.parse(snippet)
+    except (SyntaxError, ValueError, RecursionError):
         return None
-    ast.increment_lineno(tree, start - 1)
-    return tree
 
 
 class _Collector(ast.NodeVisitor):
@@ -73,6 +97,7 @@ class _Collector(ast.NodeVisitor):
 
     def __init__(self, changed: frozenset[int], module: str, is_package: bool) -> None:
         self.changed = changed
+        self._sorted = sorted(changed)
         self.module = module
         self.is_package = is_package
         self.defines: set[str] = set()
@@ -81,9 +106,11 @@ class _Collector(ast.NodeVisitor):
         self.strings: set[str] = set()
         self.imports: set[str] = set()
         self.imported_names: set[tuple[str, str]] = set()
+        self.bound: set[str] = set()
         self.def_lines: list[tuple[int, str]] = []  # (line, symbol) of changed defs
         self.use_lines: list[tuple[int, str]] = []
         self._scope: list[str] = []
+        self._in_function = 0  # assignments inside functions are locals, not definitions
 
     def _touches(self, node: ast.AST) -> bool:
         start = getattr(node, "lineno", 0)
@@ -91,7 +118,11 @@ class _Collector(ast.NodeVisitor):
         decorators = getattr(node, "decorator_list", [])
         if decorators:
             start = min(start, *(d.lineno for d in decorators))
-        return any(start <= number <= end for number in self.changed) if self.changed else False
+        return self._any_between(start, end)
+
+    def _any_between(self, start: int, end: int) -> bool:
+        index = bisect.bisect_left(self._sorted, start)
+        return index < len(self._sorted) and self._sorted[index] <= end
 
     def _define(self, node: ast.AST, name: str) -> None:
         qualified = ".".join([*self._scope, name])
@@ -102,25 +133,35 @@ class _Collector(ast.NodeVisitor):
             self.def_lines.append((getattr(node, "lineno", 0), name))
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if not self._touches(node):
+            return  # nothing changed inside: its body cannot define or use anything changed
         self._define(node, node.name)
         self._scope.append(node.name)
+        self._in_function += 1
         self.generic_visit(node)
+        self._in_function -= 1
         self._scope.pop()
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if not self._touches(node):
+            return
         # A class counts as changed when its own lines change, not only a method inside it.
         nested = [
             (child.lineno, child.end_lineno or child.lineno)
             for child in node.body
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         ]
+        end = node.end_lineno or node.lineno
         own = frozenset(
             n
-            for n in self.changed
-            if node.lineno <= n <= (node.end_lineno or node.lineno)
-            and not any(a <= n <= b for a, b in nested)
+            for n in self._sorted[
+                bisect.bisect_left(self._sorted, node.lineno) : bisect.bisect_right(
+                    self._sorted, end
+                )
+            ]
+            if not any(a <= n <= b for a, b in nested)
         )
         if own:
             self.defines.add(".".join([*self._scope, node.name]))
@@ -134,20 +175,21 @@ class _Collector(ast.NodeVisitor):
         self._scope.pop()
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if len(self._scope) <= 1:  # module constants and class attributes
+        if not self._in_function:  # module constants and class attributes
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     self._define(node, target.id)
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if len(self._scope) <= 1 and isinstance(node.target, ast.Name):
+        if not self._in_function and isinstance(node.target, ast.Name):
             self._define(node, node.target.id)
         self.generic_visit(node)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self.imports.add(alias.name)
+            self.bound.add(alias.asname or alias.name.split(".")[0])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         base = (
@@ -159,6 +201,7 @@ class _Collector(ast.NodeVisitor):
             self.imports.add(base)
         for alias in node.names:
             if alias.name != "*":
+                self.bound.add(alias.asname or alias.name)
                 self.imported_names.add((base, alias.name))
                 # `from pkg import mod` imports a module too.
                 self.imports.add(f"{base}.{alias.name}" if base else alias.name)
@@ -191,12 +234,16 @@ def python_facts(item: OrderInput, kind: FileKind) -> FileFacts:
         return FileFacts(item.path, kind, module)
     lines = text.split("\n")
     collector = _Collector(item.changed_lines, module, is_package)
-    starts = _statement_starts(text)
-    spans = _spans_for(starts, len(lines), item.changed_lines)
-    import_lines = [text.count("\n", 0, m.start()) + 1 for m in _IMPORT.finditer(text)]
-    top_import_spans = _spans_for(starts, len(lines), import_lines)
+    spans = _spans_for(lines, item.changed_lines)
+    imports = _import_statements(text)
+    try:
+        collector.visit(ast.parse(imports))
+    except (SyntaxError, ValueError):
+        for statement in imports.split("\n"):  # one odd statement must not hide the rest
+            with contextlib.suppress(SyntaxError, ValueError):
+                collector.visit(ast.parse(statement))
     trees: list[ast.Module] = []
-    for start, end in sorted(set(spans) | set(top_import_spans)):
+    for start, end in spans:
         tree = _parse_snippet(lines, start, end)
         if tree is None:
             tree = _parse_snippet(lines, 1, len(lines))  # an unusual layout: parse it all
@@ -216,6 +263,7 @@ def python_facts(item: OrderInput, kind: FileKind) -> FileFacts:
         uses=frozenset(collector.uses),
         imports=frozenset(collector.imports),
         imported_names=frozenset(collector.imported_names),
+        bound=frozenset(collector.bound),
         bases=frozenset(collector.bases),
         strings=frozenset(collector.strings),
         hunk_defines=hunk_defines,

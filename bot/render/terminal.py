@@ -14,6 +14,24 @@ from bot.model import Finding, Review, ReviewFile, ScoredHunk
 _SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold blue"}
 _ATTENTION_STYLE = {"scrutinize": "bold bright_white on red", "read": "bold", "skim": "dim"}
 MAX_HUNK_LINES = 40
+WIDTH = 120
+
+
+class _Lines:
+    """Collects lines and prints them in one call: rich's per-call overhead dominates on a
+    large review. Code lines are cut to the width; prose wraps."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.lines: list[Text] = []
+
+    def line(self, text: Text, cut: bool = False) -> None:
+        if cut:
+            text.truncate(WIDTH, overflow="ellipsis")
+        self.lines.append(text)
+
+    def flush(self) -> None:
+        self.console.print(Text("\n").join(self.lines))
 
 
 def _heat_style(value: float, clamp: float) -> str:
@@ -25,7 +43,7 @@ def _heat_style(value: float, clamp: float) -> str:
     return "grey62"
 
 
-def _hunk(console: Console, hunk: ScoredHunk, clamp: float) -> None:
+def _hunk(console: _Lines, hunk: ScoredHunk, clamp: float) -> None:
     h = hunk.hunk
     header = Text(
         f"  @@ -{h.old_start},{h.old_lines} +{h.new_start},{h.new_lines} @@ ", style="cyan"
@@ -40,15 +58,15 @@ def _hunk(console: Console, hunk: ScoredHunk, clamp: float) -> None:
         details.append(f"{hunk.entropy:.1f} bits/token")
     if details:
         header.append("  " + " · ".join(details), style="dim")
-    console.print(header)
+    console.line(header)
     if hunk.attention == "skim":
-        console.print(Text(f"    ▸ {hunk.note or 'predictable change'} (collapsed)", style="dim"))
+        console.line(Text(f"    ▸ {hunk.note or 'predictable change'} (collapsed)", style="dim"))
         return
     heat = dict(hunk.line_heat)
     bright = hunk.attention == "scrutinize"
     for count, line in enumerate(h.lines):
         if count >= MAX_HUNK_LINES:
-            console.print(Text(f"    … {len(h.lines) - count} more lines", style="dim"))
+            console.line(Text(f"    … {len(h.lines) - count} more lines", style="dim"))
             break
         number = line.new_no if line.new_no is not None else line.old_no
         sign = {"add": "+", "del": "-", "ctx": " "}[line.kind]
@@ -59,44 +77,44 @@ def _hunk(console: Console, hunk: ScoredHunk, clamp: float) -> None:
             style = "bold green"
         text = Text(f"  {number or '':>5} {sign} ", style="dim")
         text.append(line.text, style=style)
-        console.print(text, overflow="ellipsis", no_wrap=True)
+        console.line(text, cut=True)
 
 
-def _finding(console: Console, finding: Finding, file: ReviewFile | None) -> None:
+def _finding(console: _Lines, finding: Finding, file: ReviewFile | None) -> None:
     title = Text("  ")
     title.append(f"{finding.severity}", style=_SEVERITY_STYLE[finding.severity])
     title.append(f" {finding.source}/{finding.rule}", style="bold")
     side = " (removed line)" if finding.side == "old" else ""
     title.append(f"  {finding.path}:{finding.line}{side}  score {finding.score:.2f}", style="dim")
-    console.print(title)
-    console.print(Text("    " + finding.message))
+    console.line(title)
+    console.line(Text("    " + finding.message))
     if file is not None:
         for hunk in file.hunks:
             for line in hunk.hunk.lines:
                 number = line.old_no if finding.side == "old" else line.new_no
                 kind_ok = line.kind != ("add" if finding.side == "old" else "del")
                 if number is not None and kind_ok and finding.line <= number <= finding.end_line:
-                    console.print(
+                    console.line(
                         Text(f"    {number:>5} | {line.text}", style="yellow"),
                         overflow="ellipsis",
                         no_wrap=True,
                     )
     if finding.suggestion is not None:
-        console.print(Text("    suggested replacement:", style="green"))
+        console.line(Text("    suggested replacement:", style="green"))
         for line in finding.suggestion.rstrip("\n").split("\n"):
-            console.print(
-                Text(f"          | {line}", style="green"), overflow="ellipsis", no_wrap=True
-            )
+            console.line(Text(f"          | {line}", style="green"), cut=True)
 
 
 def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> None:
-    console = Console(
-        file=out,
-        force_terminal=color,
-        no_color=color is False,
-        width=120,
-        highlight=False,
-        soft_wrap=False,
+    console = _Lines(
+        Console(
+            file=out,
+            force_terminal=color,
+            no_color=color is False,
+            width=120,
+            highlight=False,
+            soft_wrap=False,
+        )
     )
     status = (
         Text("FAILED", style="bold red")
@@ -108,40 +126,40 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         style="bold",
     )
     head.append_text(status)
-    console.print(head)
-    console.print()
-    console.print(Text("Suggested reading order", style="bold underline"))
+    console.line(head)
+    console.line(Text())
+    console.line(Text("Suggested reading order", style="bold underline"))
     for number, file in enumerate(review.files, start=1):
         line = Text(f" {number:>2}. ")
         line.append(file.diff.path, style="bold" if not file.skipped else "dim")
         line.append(f"  {file.reason}", style="dim" if file.skipped else "")
-        console.print(line)
+        console.line(line)
     values = sorted(v for f in review.files for h in f.hunks for _, v in h.line_heat)
     clamp = values[int(0.95 * (len(values) - 1))] if values else 1.0
     by_path: dict[str, list[Finding]] = {}
     for finding in review.findings:
         by_path.setdefault(finding.path, []).append(finding)
     for number, file in enumerate(review.files, start=1):
-        console.print()
+        console.line(Text())
         title = Text(f"━━ {number}. {file.diff.path}", style="bold magenta")
         if file.diff.old_path and file.diff.old_path != file.diff.path:
             title.append(f" (from {file.diff.old_path})", style="magenta")
         title.append(f"  [{file.diff.status}]", style="dim")
-        console.print(title)
-        console.print(Text(f"   {file.reason}", style="italic"))
+        console.line(title)
+        console.line(Text(f"   {file.reason}", style="italic"))
         if file.skipped:
-            console.print(Text(f"   skipped: {file.skipped}", style="dim"))
+            console.line(Text(f"   skipped: {file.skipped}", style="dim"))
             continue
         for hunk in file.hunks:
             _hunk(console, hunk, clamp)
         for finding in by_path.get(file.diff.path, []):
             _finding(console, finding, file)
-    console.print()
+    console.line(Text())
     if review.verdicts:
         counts = {"proved": 0, "refuted": 0, "unknown": 0}
         for verdict in review.verdicts:
             counts[verdict.status] += 1
-        console.print(
+        console.line(
             Text(
                 f"Contracts: {counts['proved']} proved, {counts['refuted']} refuted, "
                 f"{counts['unknown']} not checked",
@@ -153,7 +171,7 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         coverage.append(f"; skipped {skipped.path} ({skipped.reason})", style="dim")
     for note in review.notes:
         coverage.append(f"; {note.path}: {note.reason}", style="dim")
-    console.print(coverage)
+    console.line(coverage)
     runs = Text(
         "Analyzers: "
         + ", ".join(
@@ -162,13 +180,14 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         ),
         style="dim",
     )
-    console.print(runs)
+    console.line(runs)
     if review.gate.failed:
-        console.print(
+        console.line(
             Text(
                 f"Gate failed (fail-on {review.gate.fail_on}): " + "; ".join(review.gate.reasons),
                 style="bold red",
             )
         )
     else:
-        console.print(Text(f"Gate passed (fail-on {review.gate.fail_on})", style="bold green"))
+        console.line(Text(f"Gate passed (fail-on {review.gate.fail_on})", style="bold green"))
+    console.flush()
