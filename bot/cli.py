@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"redline: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except RedlineError as exc:
+    except RedlineError as exc:  # e.g. the store cannot be reached
         print(f"redline: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,0 +1,138 @@
+"""Wiring for `redline serve` and `redline worker`: settings -> store, queue, hosts,
+analyzers (loaded once per process), app and workers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.analyzer import Analyzer
+from bot.errors import ConfigError
+from bot.hosts.base import GitHost
+from bot.settings import Settings
+from bot.store.repository import Job, Store, open_store
+from bot.worker import Worker
+
+log = logging.getLogger("redline.service")
+
+
+def host_factory(settings: Settings) -> Callable[[Job], GitHost]:
+    """The adapter for a job's host, built once per host and reused."""
+    cache: dict[str, GitHost] = {}
+    lock = threading.Lock()
+
+    def for_job(job: Job) -> GitHost:
+        with lock:
+            if job.host not in cache:
+                cache[job.host] = make_host(settings, job.host)
+            return cache[job.host]
+
+    return for_job
+
+
+def make_host(settings: Settings, name: str) -> GitHost:
+    if settings.host_adapter and settings.host_adapter.startswith("files:"):
+        from bot.hosts.files import FileHost
+
+        return FileHost(Path(settings.host_adapter[len("files:") :]), name)
+    if name == "github":
+        from bot.hosts.github import GitHubHost
+
+        return GitHubHost.from_settings(settings)
+    if name == "gitlab":
+        from bot.hosts.gitlab import GitLabHost
+
+        return GitLabHost.from_settings(settings)
+    raise ConfigError(f"no adapter for host {name!r}")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    wake: threading.Event
+    publish: Callable[[int], None]
+    ping: Callable[[], bool]
+    celery: object | None = None
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.store_url)
+    wake = threading.Event()
+    if settings.embedded_queue:
+        return Runtime(settings, store, wake, lambda _job: wake.set(), lambda: True)
+    from bot.celery_app import CeleryPublisher, make_celery
+
+    assert settings.queue_url is not None
+    app = make_celery(settings.queue_url, settings.visibility_timeout)
+    publisher = CeleryPublisher(app)
+    return Runtime(settings, store, wake, publisher.publish, publisher.ping, app)
+
+
+def load_analyzers() -> list[Analyzer]:
+    from bot.analyzers import default_analyzers
+
+    return default_analyzers()
+
+
+def start_embedded_workers(
+    runtime: Runtime,
+    count: int,
+    stop: threading.Event,
+    on_review: Callable[[float], None] | None = None,
+) -> list[threading.Thread]:
+    analyzers = load_analyzers()
+    hosts = host_factory(runtime.settings)
+    threads = []
+    for index in range(count):
+        worker = Worker(runtime.settings, runtime.store, hosts, analyzers, on_review)
+        thread = threading.Thread(
+            target=worker.run_forever,
+            args=(stop, runtime.wake),
+            daemon=True,
+            name=f"redline-worker-{index}",
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
+    from bot.celery_app import CeleryPublisher, register, start_sweeper
+
+    app = runtime.celery
+    assert app is not None
+    worker = Worker(
+        runtime.settings, runtime.store, host_factory(runtime.settings), load_analyzers()
+    )
+
+    def run(job_id: int) -> str | None:
+        job = runtime.store.claim(worker.id, runtime.settings.lease_seconds, job_id)
+        return worker.process(job) if job is not None else None
+
+    register(app, run)  # type: ignore[arg-type]
+    stop = threading.Event()
+    start_sweeper(
+        CeleryPublisher(app),
+        lambda: runtime.store.stale_queued(  # type: ignore
+            max(5.0, runtime.settings.poll_seconds * 10)
+        ),
+        max(2.0, runtime.settings.lease_seconds / 4),
+        stop,
+    )
+    app.worker_main(
+        [
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",  # type: ignore
+            "-Q",
+            "redline",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
