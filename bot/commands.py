@@ -8,7 +8,7 @@ import sys
 
 from bot.cli import command
 
-BENCHES = ("review", "ordering")
+BENCHES = ("review", "ordering", "webhooks")
 
 
 def _bench_args(parser: argparse.ArgumentParser) -> None:

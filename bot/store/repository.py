@@ -138,6 +138,39 @@ class Store:
         except IntegrityError:
             return Accepted(True, None, "duplicate-delivery")
 
+    def accept_many(
+        self, items: list[tuple[str, str, str, str | None, JobSpec | None, str]]
+    ) -> list[Accepted]:
+        """Several deliveries in one transaction (one fsync: group commit); a duplicate
+        delivery id rolls back only its own savepoint."""
+        now = time.time()
+        out: list[Accepted] = []
+        with self.tx() as conn:
+            for host, delivery_id, event, action, spec, outcome in items:
+                savepoint = conn.begin_nested()
+                try:
+                    conn.execute(
+                        insert(deliveries).values(
+                            host=host,
+                            delivery_id=delivery_id,
+                            event=event,
+                            action=action,
+                            outcome=outcome if spec is None else "queued",
+                            received_at=now,
+                        )
+                    )
+                    result = (
+                        Accepted(False, None, outcome)
+                        if spec is None
+                        else self._enqueue(conn, spec, delivery_id, now)
+                    )
+                    savepoint.commit()
+                except IntegrityError:
+                    savepoint.rollback()
+                    result = Accepted(True, None, "duplicate-delivery")
+                out.append(result)
+        return out
+
     def _enqueue(
         self, conn: Connection, spec: JobSpec, delivery_id: str | None, now: float
     ) -> Accepted:
