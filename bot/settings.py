@@ -51,6 +51,7 @@ class Settings:
     github_private_key: Secret | None = None
     github_token: Secret | None = None
     github_api_url: str = "https://api.github.com"
+    github_write_pause: float = 1.0  # seconds between content-creating requests
     gitlab_token: Secret | None = None
     gitlab_url: str = "https://gitlab.com"
     host_adapter: str | None = None  # "files:DIR" for the file-backed demo host
@@ -161,6 +162,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["github_token"] = Secret(v)
     if (v := get("GITHUB_API_URL")) is not None:
         values["github_api_url"] = _url("REDLINE_GITHUB_API_URL", v, ("http", "https"))
+    if (v := get("GITHUB_WRITE_PAUSE")) is not None:
+        values["github_write_pause"] = _number("REDLINE_GITHUB_WRITE_PAUSE", v, 0, 60)
     if (v := get("GITLAB_TOKEN")) is not None:
         values["gitlab_token"] = Secret(v)
     if (v := get("GITLAB_URL")) is not None:

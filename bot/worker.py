@@ -18,9 +18,9 @@ from bot.analyzer import Analyzer
 from bot.config import Config, parse_config
 from bot.diff import parse_diff
 from bot.errors import ConfigError, RedlineError
-from bot.hosts.base import GateStatus, GitHost, HostError, PullRequest
+from bot.hosts.base import GateStatus, GitHost, HostError, PullRequest, ReviewPost
 from bot.pipeline import review
-from bot.plan import error_status, plan
+from bot.plan import error_status, plan, with_moved
 from bot.settings import Settings
 from bot.store.repository import Job, Store
 
@@ -87,6 +87,13 @@ class Worker:
         except ConfigError as exc:
             host.set_status(pr, GateStatus("neutral", "Invalid .redline.toml", str(exc)))
             return Outcome("done", detail=str(exc))
+        try:
+            return self._review(host, pr, config, started)
+        except Exception as exc:
+            exc.fail_closed = config.fail_closed  # type: ignore[attr-defined]
+            raise
+
+    def _review(self, host: GitHost, pr: PullRequest, config: Config, started: float) -> Outcome:
         fetched = host.fetch_diff(pr)
         diff = parse_diff(fetched.text)
         result = review(
@@ -101,6 +108,16 @@ class Worker:
         )
         planned = plan(result, diff, config.max_inline_comments, posted, fetched.truncated)
         outcome = host.post_review(pr, planned.post)
+        if outcome.moved_to_summary:
+            # The host refused some anchors: list those findings in the summary instead.
+            planned = with_moved(
+                planned,
+                result,
+                outcome.moved_to_summary,
+                "refused inline by the host",
+                fetched.truncated,
+            )
+            host.post_review(pr, ReviewPost((), planned.post.summary, planned.post.summary_marker))
         self.store.record_comments(
             host.name, pr.repo, pr.number, [(fp, None) for fp in outcome.posted]
         )
@@ -181,16 +198,16 @@ class Worker:
             },
         )
         if state == "dead" or isinstance(exc, HostError):
-            self._report_error(job, reason)
+            self._report_error(job, reason, bool(getattr(exc, "fail_closed", False)))
         return state
 
-    def _report_error(self, job: Job, reason: str) -> None:
+    def _report_error(self, job: Job, reason: str, fail_closed: bool) -> None:
         try:
             host = self.host_for(job)
             pr = host.pull_request(
                 job.repo, job.pr, job.head_sha, job.installation_id, job.project_id
             )
-            host.set_status(pr, error_status(reason, fail_closed=False))
+            host.set_status(pr, error_status(reason, fail_closed))
         except Exception:  # the host may be the thing that is down
             log.info("could not report the error to the host", extra={"job": job.id})
 

@@ -1,0 +1,364 @@
+"""GitHub through PyGithub: App or token auth, the PR files API as a diff, one review per run
+with anchored inline comments (422s recovered), a summary comment edited in place, and a
+check run (a commit status for token setups) that can gate the merge.
+
+Fork pull requests get comments and a status only: nothing is ever pushed."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github.GithubObject import NotSet
+from github.PullRequest import PullRequest as GhPull
+from github.Repository import Repository
+
+from bot.hosts.base import (
+    FetchedDiff,
+    GateStatus,
+    HostError,
+    InlineComment,
+    NotFound,
+    PostResult,
+    PullRequest,
+    RateLimited,
+    ReviewPost,
+)
+from bot.plan import fingerprint_of
+from bot.settings import Settings
+
+T = TypeVar("T")
+CHECK_NAME = "redline"
+ANNOTATIONS_PER_REQUEST = 50
+CHECK_TEXT_LIMIT = 65_535
+MAX_FILES = 3000  # the PR files API lists at most this many
+_CONCLUSION = {"success": "success", "failure": "failure", "neutral": "neutral", "error": "neutral"}
+# Commit statuses have no "neutral": a review that could not run is an error, not a failure.
+_STATUS = {
+    "in_progress": "pending",
+    "success": "success",
+    "failure": "failure",
+    "neutral": "error",
+    "error": "error",
+}
+
+
+def _translate(method: Callable[..., T]) -> Callable[..., T]:
+    """PyGithub's exceptions become ours, once, here."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except RateLimitExceededException as exc:
+            retry = (exc.headers or {}).get("retry-after")
+            raise RateLimited(
+                f"GitHub rate limit: {exc.data}",
+                True,
+                float(retry) if retry and str(retry).isdigit() else None,
+            ) from exc
+        except GithubException as exc:
+            if exc.status == 404:
+                raise NotFound(f"GitHub: not found ({exc.data})") from exc
+            raise HostError(
+                f"GitHub {exc.status}: {exc.data}",
+                retryable=exc.status >= 500 or exc.status in (403, 429),
+            ) from exc
+        except (ConnectionError, TimeoutError, OSError) as exc:
+            raise HostError(f"GitHub unreachable: {exc}") from exc
+
+    return wrapper
+
+
+class GitHubHost:
+    name = "github"
+
+    def __init__(
+        self,
+        api_url: str = "https://api.github.com",
+        token: str | None = None,
+        app_id: str | None = None,
+        private_key: str | None = None,
+        write_pause: float = 1.0,
+        read_pause: float = 0.0,
+        retries: int = 5,
+        secondary_wait: float = 60.0,
+        timeout: int = 15,
+    ) -> None:
+        if not token and not (app_id and private_key):
+            raise HostError(
+                "GitHub needs REDLINE_GITHUB_TOKEN or an App id and private key", retryable=False
+            )
+        self.api_url = api_url.rstrip("/")
+        self.token = token
+        self.app_auth = Auth.AppAuth(app_id, private_key) if app_id and private_key else None
+        self.options: dict[str, Any] = {
+            "base_url": self.api_url,
+            "timeout": timeout,
+            # Pace content-creating requests: GitHub's secondary limits punish bursts.
+            "seconds_between_writes": write_pause,
+            "seconds_between_requests": read_pause,
+            "retry": GithubRetry(
+                total=retries,
+                backoff_factor=0.5,
+                status_forcelist=[500, 502, 503, 504],
+                secondary_rate_wait=secondary_wait,
+            ),
+        }
+        self._clients: dict[int | None, Github] = {}
+        self._checks: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GitHubHost:
+        return cls(
+            api_url=settings.github_api_url,
+            token=settings.github_token.reveal() if settings.github_token else None,
+            app_id=settings.github_app_id,
+            private_key=(
+                settings.github_private_key.reveal() if settings.github_private_key else None
+            ),
+            write_pause=settings.github_write_pause,
+        )
+
+    @property
+    def uses_checks(self) -> bool:
+        return self.app_auth is not None
+
+    def client(self, installation_id: int | None) -> Github:
+        key = installation_id if self.app_auth is not None else None
+        with self._lock:
+            if key not in self._clients:
+                if self.app_auth is not None:
+                    if installation_id is None:
+                        raise HostError(
+                            "GitHub App job without an installation id", retryable=False
+                        )
+                    # Installation tokens are renewed by PyGithub before they expire.
+                    auth: Auth.Auth = self.app_auth.get_installation_auth(installation_id)
+                else:
+                    assert self.token is not None
+                    auth = Auth.Token(self.token)
+                self._clients[key] = Github(auth=auth, **self.options)
+            return self._clients[key]
+
+    def _repo(self, pr: PullRequest) -> Repository:
+        return self.client(pr.installation_id).get_repo(pr.repo)
+
+    def _pull(self, pr: PullRequest) -> GhPull:
+        return self._repo(pr).get_pull(pr.number)
+
+    @_translate
+    def pull_request(
+        self,
+        repo: str,
+        number: int,
+        head_sha: str | None = None,
+        installation_id: int | None = None,
+        project_id: int | None = None,
+    ) -> PullRequest:
+        pull = self.client(installation_id).get_repo(repo).get_pull(number)
+        head_repo = pull.head.repo.full_name if pull.head.repo else None
+        return PullRequest(
+            "github",
+            repo,
+            number,
+            pull.head.sha,
+            pull.base.sha,
+            fork=head_repo is not None and head_repo != repo,
+            draft=bool(pull.draft),
+            installation_id=installation_id,
+        )
+
+    @_translate
+    def fetch_diff(self, pr: PullRequest) -> FetchedDiff:
+        pull = self._pull(pr)
+        parts: list[str] = []
+        missing: list[str] = []
+        seen = 0
+        for file in pull.get_files():
+            seen += 1
+            parts.append(_file_diff(file, missing))
+        notes = []
+        if pull.changed_files > seen:
+            notes.append(
+                f"GitHub's API lists at most {MAX_FILES} files: {seen} of "
+                f"{pull.changed_files} changed files were reviewed"
+            )
+        if missing:
+            notes.append(
+                "the API gives no diff for "
+                + ", ".join(missing[:10])
+                + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+                + " (too large)"
+            )
+        return FetchedDiff("".join(parts), "; ".join(notes) or None)
+
+    @_translate
+    def fetch_file(self, pr: PullRequest, path: str, sha: str) -> bytes | None:
+        try:
+            content = self._repo(pr).get_contents(path, ref=sha)
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if isinstance(content, list) or content.encoding == "none":
+            return None  # a directory, or a file too large for the contents API
+        return bytes(content.decoded_content)
+
+    @_translate
+    def posted_fingerprints(self, pr: PullRequest) -> set[str]:
+        pull = self._pull(pr)
+        found = set()
+        for comment in pull.get_review_comments():
+            fingerprint = fingerprint_of(comment.body or "")
+            if fingerprint:
+                found.add(fingerprint)
+        return found
+
+    @_translate
+    def post_review(self, pr: PullRequest, review: ReviewPost) -> PostResult:
+        repo = self._repo(pr)
+        pull = repo.get_pull(pr.number)
+        comments = list(review.comments)
+        rejected: list[str] = []
+        if comments:
+            commit = repo.get_commit(pr.head_sha)
+            try:
+                self._create_review(pull, commit, comments, review.event)
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise
+                rejected = self._find_rejected(pull, commit, comments)
+                comments = [c for c in comments if c.fingerprint not in rejected]
+                if comments:
+                    self._create_review(pull, commit, comments, review.event)
+        self._upsert_summary(pull, review.summary_marker, review.summary)
+        return PostResult(tuple(c.fingerprint for c in comments), tuple(rejected))
+
+    def _create_review(
+        self, pull: GhPull, commit: Any, comments: list[InlineComment], event: str | None
+    ) -> Any:
+        body = (
+            f"redline: {len(comments)} finding{'s' if len(comments) != 1 else ''} inline; "
+            "the summary comment has the reading order and the rest."
+        )
+        return pull.create_review(
+            commit=commit,
+            body=body,
+            event=event if event is not None else NotSet,
+            comments=[_review_comment(c) for c in comments],
+        )
+
+    def _find_rejected(self, pull: GhPull, commit: Any, comments: list[InlineComment]) -> list[str]:
+        """Which comments GitHub refuses: each one is tried in a pending (unpublished)
+        review that is deleted again, so nobody sees the probing."""
+        rejected = []
+        for comment in comments:
+            try:
+                pending = self._create_review(pull, commit, [comment], None)
+            except GithubException as exc:
+                if exc.status == 422:
+                    rejected.append(comment.fingerprint)
+                    continue
+                raise
+            pending.delete()
+        return rejected
+
+    def _upsert_summary(self, pull: GhPull, marker: str, body: str) -> None:
+        for comment in pull.get_issue_comments():
+            if marker in (comment.body or ""):
+                if comment.body != body:
+                    comment.edit(body)
+                return
+        pull.create_issue_comment(body)
+
+    @_translate
+    def set_status(self, pr: PullRequest, status: GateStatus) -> None:
+        repo = self._repo(pr)
+        if not self.uses_checks:
+            repo.get_commit(pr.head_sha).create_status(
+                _STATUS[status.state], description=status.title[:140], context=CHECK_NAME
+            )
+            return
+        key = (pr.repo, pr.head_sha)
+        if status.state == "in_progress":
+            run = repo.create_check_run(
+                CHECK_NAME,
+                pr.head_sha,
+                status="in_progress",
+                output={"title": status.title, "summary": status.summary[:CHECK_TEXT_LIMIT]},
+            )
+            self._checks[key] = run.id
+            return
+        run_id = self._checks.get(key)
+        run = repo.get_check_run(run_id) if run_id else None
+        if run is None:
+            existing = list(repo.get_commit(pr.head_sha).get_check_runs(check_name=CHECK_NAME))
+            run = existing[0] if existing else repo.create_check_run(CHECK_NAME, pr.head_sha)
+        annotations = [
+            {
+                "path": a.path,
+                "start_line": a.start_line,
+                "end_line": a.end_line,
+                "annotation_level": a.level,
+                "title": a.title[:255],
+                "message": a.message[:64000],
+            }
+            for a in status.annotations
+        ]
+        batches = [
+            annotations[i : i + ANNOTATIONS_PER_REQUEST]
+            for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
+        ] or [[]]
+        for index, batch in enumerate(batches):
+            output: dict[str, Any] = {
+                "title": status.title[:255],
+                "summary": status.summary[:CHECK_TEXT_LIMIT],
+            }
+            if batch:
+                output["annotations"] = batch
+            if index == 0:
+                run.edit(status="completed", conclusion=_CONCLUSION[status.state], output=output)
+            else:
+                run.edit(output=output)  # annotations add up across updates
+
+
+def _review_comment(comment: InlineComment) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "path": comment.path,
+        "line": comment.line,
+        "side": comment.side,
+        "body": comment.body,
+    }
+    if comment.start_line is not None and comment.start_line != comment.line:
+        data["start_line"] = comment.start_line
+        data["start_side"] = comment.side
+    return data
+
+
+def _file_diff(file: Any, missing: list[str]) -> str:
+    new = file.filename
+    old = file.previous_filename or new
+    head = f"diff --git a/{old} b/{new}\n"
+    if file.status == "renamed":
+        head += f"similarity index 90%\nrename from {old}\nrename to {new}\n"
+    elif file.status == "added":
+        head += "new file mode 100644\n"
+    elif file.status == "removed":
+        head += "deleted file mode 100644\n"
+    patch = file.patch
+    if patch is None:
+        if file.changes:
+            missing.append(new)
+        if file.status == "renamed" and not file.changes:
+            return head
+        return head + f"Binary files a/{old} and b/{new} differ\n"
+    source = "/dev/null" if file.status == "added" else f"a/{old}"
+    target = "/dev/null" if file.status == "removed" else f"b/{new}"
+    if not patch.endswith("\n"):
+        patch += "\n"
+    return head + f"--- {source}\n+++ {target}\n" + patch
