@@ -190,3 +190,43 @@ def _jobs(args: argparse.Namespace) -> int:
                 f"{(j.head_sha or '-')[:12]:<12} attempts={j.attempts}{error}"
             )
     return 0
+
+
+def _verify_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="Python files or folders")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--timeout", type=float, default=2.0, help="seconds per condition (default 2)"
+    )
+    parser.add_argument(
+        "--total", type=float, default=120.0, help="seconds for the whole run (default 120)"
+    )
+
+
+@command("verify", _verify_args)
+def _verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.errors import UsageError
+    from verify.runner import Job, run
+
+    files: list[Path] = []
+    for given in args.paths:
+        path = Path(given)
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.py")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"no such file or directory: {given}")
+    jobs = [Job(str(f), f.read_text(encoding="utf-8", errors="replace")) for f in files]
+    verdicts = run(jobs, args.timeout, args.total)
+    if args.format == "json":
+        print(json.dumps([v.to_dict() for v in verdicts], indent=2))
+    else:
+        for v in verdicts:
+            mark = {"proved": "proved ", "refuted": "REFUTED", "unknown": "unknown"}[v.status]
+            extra = f"  {json.dumps(v.counterexample)}" if v.counterexample else ""
+            why = f"  ({v.reason})" if v.reason else ""
+            print(f"{mark} {v.path}:{v.line} {v.function} {v.kind}: {v.condition}{extra}{why}")
+    return 1 if any(v.status == "refuted" for v in verdicts) else 0

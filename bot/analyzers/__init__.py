@@ -21,11 +21,18 @@ def _entropy() -> Analyzer:
     return EntropyAnalyzer()
 
 
+def _verify() -> Analyzer:
+    from bot.analyzers.verify import VerifyAnalyzer
+
+    return VerifyAnalyzer()
+
+
 FACTORIES: dict[str, Callable[[], Analyzer]] = {
     "markers": MarkersAnalyzer,
     "semgrep": SemgrepAnalyzer,
     "detector": _detector,
     "entropy": _entropy,
+    "verify": _verify,
 }
 NAMES = tuple(FACTORIES)
 

@@ -49,7 +49,10 @@ class Detector(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
         self.norm_out = nn.LayerNorm(d)
         self.pool = nn.Linear(d, 1)
-        self.bug = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
+        # Localization is a pointer over the changed tokens plus a "no bug" slot: detection
+        # and localization are one decision (Vasic et al. 2019), which trains far better than
+        # a separate yes/no head when every bug has a clean twin in the data.
+        self.nobug = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
         self.loc = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
         self.rep_query = nn.Linear(d, d)
         self.rep_key = nn.Linear(d, d)
@@ -84,9 +87,11 @@ class Detector(nn.Module):
         pool_logits = self.pool(h).squeeze(-1).masked_fill(~candidate, neg)
         weights = torch.softmax(pool_logits, dim=-1)
         pooled = torch.einsum("bt,btd->bd", weights, h)
-        bug = self.bug(pooled).squeeze(-1)
+        nobug = self.nobug(pooled).squeeze(-1)
         loc = self.loc(h).squeeze(-1).masked_fill(~candidate, neg)
-        return {"hidden": h, "bug": bug, "loc": loc, "mask": mask}
+        # Log-odds that some changed token is the bug rather than the "no bug" slot.
+        bug = torch.logsumexp(loc, dim=-1) - nobug
+        return {"hidden": h, "bug": bug, "loc": loc, "nobug": nobug, "mask": mask}
 
     def repair_logits(
         self, hidden: torch.Tensor, at: torch.Tensor, tok_kind: torch.Tensor, mask: torch.Tensor

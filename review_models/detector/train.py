@@ -78,40 +78,41 @@ def _masked_lse(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def losses(model: Detector, batch: Batch) -> dict[str, torch.Tensor]:
     out = model(batch.tok, batch.sub_a, batch.sub_b, batch.kind, batch.chg, batch.mask)
-    bug_loss = nn.functional.binary_cross_entropy_with_logits(out["bug"], batch.label)
-    positive = (batch.label > 0) & (batch.loc & batch.mask).any(-1)
+    joint = torch.cat([out["nobug"].unsqueeze(-1), out["loc"]], dim=-1)
+    total = torch.logsumexp(joint, dim=-1)
+    target = batch.loc & (batch.chg > 0) & batch.mask
+    positive = (batch.label > 0) & target.any(-1)
+    negative = batch.label == 0
     zero = out["bug"].sum() * 0
-    result = {"bug": bug_loss, "loc": zero, "repair": zero, "family": zero}
+    result = {"detect": zero, "repair": zero, "family": zero}
+    parts = []
+    if negative.any():
+        parts.append(total[negative] - joint[negative, 0])
     if positive.any():
-        loc_logits = out["loc"][positive]
-        target = batch.loc[positive] & (batch.chg[positive] > 0)
-        ok = target.any(-1)
-        result["loc"] = (
-            torch.logsumexp(loc_logits[ok], -1) - _masked_lse(loc_logits[ok], target[ok])
-        ).mean()
+        parts.append(total[positive] - _masked_lse(out["loc"][positive], target[positive]))
+    if parts:
+        result["detect"] = torch.cat(parts).mean()
+    if positive.any():
         # Repair and family, at the (first) true bug token: teacher forcing.
         hidden = out["hidden"][positive]
-        at = target.float().argmax(-1)
-        vocab, pointer, family = model.repair_logits(
-            hidden, at, batch.kind[positive], batch.mask[positive]
-        )
+        at = target[positive].float().argmax(-1)
+        vocab, pointer, family = model.repair_logits(hidden, at, batch.kind[positive],
+                                                     batch.mask[positive])
         fam = batch.family[positive]
         has_family = fam >= 0
         if has_family.any():
             result["family"] = nn.functional.cross_entropy(family[has_family], fam[has_family])
-        joint = torch.cat([vocab, pointer], dim=-1)
-        vocab_target = nn.functional.one_hot(
-            batch.repair[positive].clamp(min=0), vocab.shape[-1]
-        ).bool()
+        joint_repair = torch.cat([vocab, pointer], dim=-1)
+        vocab_target = nn.functional.one_hot(batch.repair[positive].clamp(min=0),
+                                             vocab.shape[-1]).bool()
         vocab_target &= (batch.repair[positive] >= 0).unsqueeze(-1)
         ptr_target = batch.ptr[positive] & batch.has_ptr[positive].unsqueeze(-1)
-        joint_target = torch.cat([vocab_target, ptr_target], dim=-1)
-        has_repair = joint_target.any(-1)
+        repair_target = torch.cat([vocab_target, ptr_target], dim=-1)
+        has_repair = repair_target.any(-1)
         if has_repair.any():
-            result["repair"] = (
-                torch.logsumexp(joint[has_repair], -1)
-                - _masked_lse(joint[has_repair], joint_target[has_repair])
-            ).mean()
+            result["repair"] = (torch.logsumexp(joint_repair[has_repair], -1)
+                                - _masked_lse(joint_repair[has_repair],
+                                              repair_target[has_repair])).mean()
     return result
 
 
@@ -325,7 +326,7 @@ class Trainer:
             for group in optimizer.param_groups:
                 group["lr"] = lr * schedule(step)
             parts = losses(model, batch)
-            loss = parts["bug"] + parts["loc"] + 0.5 * parts["repair"] + 0.2 * parts["family"]
+            loss = parts["detect"] + 0.5 * parts["repair"] + 0.2 * parts["family"]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -372,7 +373,7 @@ def run(
     trainer.build_data()
     train0 = Packed.load(work / "train-0.npz")
     train1 = Packed.load(work / "train-1.npz")
-    model = trainer.train("pretrain", [(train0, 1.0), (train1, 1.0)], pretrain_steps, lr=5e-4)
+    model = trainer.train("pretrain", [(train0, 1.0), (train1, 1.0)], pretrain_steps, lr=7e-4)
     if not (work / "pretrain.done.pt").exists():
         return model, trainer
     real = Packed.load(work / "real-train.npz")

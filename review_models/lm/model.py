@@ -39,6 +39,10 @@ class CodeLM(nn.Module):
         )
         self.blocks = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(config.dim)
+        # Small embeddings: with tied output weights, unit-variance vectors would start the
+        # model at absurd logits (~100 bits/token) and waste the first thousand steps.
+        nn.init.normal_(self.embed.weight, std=0.02)
+        nn.init.normal_(self.pos.weight, std=0.02)
         mask = torch.triu(torch.full((config.context, config.context), float("-inf")), 1)
         self.register_buffer("causal", mask, persistent=False)
 

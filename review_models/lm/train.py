@@ -174,7 +174,7 @@ def train_and_export(
     started = time.monotonic()
     trainer = LMTrainer(work, hours, threads=threads)
     vocab = trainer.build_data()
-    model = trainer.train(steps or 12000)
+    model = trainer.train(steps or 8000)
     if model is not None and export:
         from review_models.lm.export import export as export_lm
 

@@ -1,0 +1,223 @@
+"""Contracts of Python functions, read from source without running it: leading asserts
+(preconditions), asserts right before a return (postconditions), PEP 316 docstrings, icontract
+and deal decorators, and class invariants. Pure `ast`."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["pre", "post", "assert", "invariant", "raise"]
+_DOC_LINE = re.compile(r"^\s*(pre|post|inv)(\[[^\]]*\])?\s*:\s*(.+?)\s*$")
+_RAISES = re.compile(r"^\s*:?raises:?\s*:?\s*([\w., ]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: Kind
+    text: str  # the source of the condition, as written
+    expr: ast.expr  # parsed; names: parameters, `__return__`/`_`/`result`, `OLD`/`__old__`
+    line: int
+    lambda_args: tuple[str, ...] | None = None  # icontract/deal lambdas: parameter names
+    deal_result_object: bool = False  # deal.ensure lambda _: _.result / _["x"]
+
+
+@dataclass
+class FunctionSpec:
+    name: str  # qualified: Class.method
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    class_node: ast.ClassDef | None
+    pre: list[Condition] = field(default_factory=list)
+    post: list[Condition] = field(default_factory=list)
+    invariants: list[Condition] = field(default_factory=list)
+    raises: tuple[str, ...] = ()
+    body_start: int = 0  # index of the first statement after docstring and leading asserts
+
+    @property
+    def has_contract(self) -> bool:
+        return bool(self.pre or self.post or self.invariants)
+
+
+def _parse_expr(text: str, line: int) -> ast.expr | None:
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    for child in ast.walk(node):
+        if hasattr(child, "lineno"):
+            child.lineno = line  # type: ignore[attr-defined]
+    return node
+
+
+def _docstring_conditions(
+    doc: str | None, first_line: int
+) -> tuple[list[Condition], list[Condition], list[Condition], list[str]]:
+    pre: list[Condition] = []
+    post: list[Condition] = []
+    inv: list[Condition] = []
+    raises: list[str] = []
+    if not doc:
+        return pre, post, inv, raises
+    for offset, line in enumerate(doc.splitlines()):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            continue
+        match = _DOC_LINE.match(line)
+        number = first_line + offset
+        if match:
+            kind, _, text = match.groups()
+            expr = _parse_expr(text, number)
+            target = {"pre": pre, "post": post, "inv": inv}[kind]
+            condition = Condition(
+                {"pre": "pre", "post": "post", "inv": "invariant"}[kind],
+                text,
+                expr if expr is not None else ast.Constant(None),
+                number,
+            )
+            if expr is None:
+                condition = Condition(condition.kind, text, _BAD, number)
+            target.append(condition)
+            continue
+        raised = _RAISES.match(line)
+        if raised and "raises" in stripped:
+            raises.extend(x.strip() for x in raised.group(1).split(",") if x.strip())
+    return pre, post, inv, raises
+
+
+# A marker expression for conditions that do not parse: reported as unknown, never checked.
+_BAD = ast.Name(id="__unparsable__", ctx=ast.Load())
+
+
+def _decorator_conditions(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, source: str
+) -> tuple[list[Condition], list[Condition], list[str]]:
+    """icontract `require`/`ensure` and deal `pre`/`post`/`ensure`/`raises`."""
+    pre: list[Condition] = []
+    post: list[Condition] = []
+    raises: list[str] = []
+    for decorator in func.decorator_list:
+        if not isinstance(decorator, ast.Call):
+            continue
+        name = ast.unparse(decorator.func).rsplit(".", 1)[-1]
+        if name == "raises":
+            raises.extend(ast.unparse(a).rsplit(".", 1)[-1] for a in decorator.args)
+            continue
+        if name not in ("require", "ensure", "pre", "post") or not decorator.args:
+            continue
+        lam = decorator.args[0]
+        if not isinstance(lam, ast.Lambda):
+            continue
+        args = tuple(a.arg for a in lam.args.args)
+        text = ast.get_source_segment(source, lam.body) or ast.unparse(lam.body)
+        if name in ("require", "pre"):
+            pre.append(Condition("pre", text, lam.body, decorator.lineno, args))
+        elif name == "post" and _is_deal(decorator) and len(args) == 1:
+            # deal.post(lambda result: ...): the only argument is the return value.
+            post.append(
+                Condition(
+                    "post", text, _rename(lam.body, args[0], "__return__"), decorator.lineno, None
+                )
+            )
+        elif name == "ensure" and _is_deal(decorator) and len(args) == 1:
+            # deal.ensure(lambda _: _.result ... _["x"]): one object holds args and result.
+            post.append(Condition("post", text, lam.body, decorator.lineno, args, True))
+        else:
+            post.append(Condition("post", text, lam.body, decorator.lineno, args))
+    return pre, post, raises
+
+
+def _is_deal(decorator: ast.Call) -> bool:
+    return ast.unparse(decorator.func).startswith("deal.")
+
+
+def _rename(expr: ast.expr, old: str, new: str) -> ast.expr:
+    class Renamer(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.copy_location(ast.Name(new, node.ctx), node) if node.id == old else node
+
+    return Renamer().visit(ast.parse(ast.unparse(expr), mode="eval")).body  # type: ignore
+
+
+def _leading_asserts(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, source: str
+) -> tuple[list[Condition], int]:
+    body = func.body
+    index = 0
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        index = 1
+    pre = []
+    while index < len(body) and isinstance(body[index], ast.Assert):
+        statement = body[index]
+        assert isinstance(statement, ast.Assert)
+        text = ast.get_source_segment(source, statement.test) or ast.unparse(statement.test)
+        pre.append(Condition("pre", text, statement.test, statement.lineno))
+        index += 1
+    return pre, index
+
+
+def extract(tree: ast.Module, source: str) -> list[FunctionSpec]:
+    """Every function and method with its contract (possibly empty)."""
+    specs = []
+
+    def visit(nodes: list[ast.stmt], cls: ast.ClassDef | None, prefix: str) -> None:
+        for node in nodes:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, node, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                specs.append(function_spec(node, cls, prefix, source))
+
+    visit(tree.body, None, "")
+    return specs
+
+
+def class_invariants(cls: ast.ClassDef, source: str) -> list[Condition]:
+    doc = ast.get_docstring(cls, clean=False)
+    first = cls.body[0].lineno if cls.body else cls.lineno
+    _, _, inv, _ = _docstring_conditions(doc, first)
+    for decorator in cls.decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and ast.unparse(decorator.func).rsplit(".", 1)[-1] in ("invariant", "inv")
+            and decorator.args
+            and isinstance(decorator.args[0], ast.Lambda)
+        ):
+            condition = decorator.args[0]
+            text = ast.get_source_segment(source, condition.body) or ast.unparse(condition.body)
+            inv.append(
+                Condition(
+                    "invariant",
+                    text,
+                    condition.body,
+                    decorator.lineno,
+                    tuple(a.arg for a in condition.args.args),
+                )
+            )
+    return inv
+
+
+def function_spec(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, cls: ast.ClassDef | None, prefix: str, source: str
+) -> FunctionSpec:
+    doc = ast.get_docstring(node, clean=False)
+    doc_line = node.body[0].lineno if node.body else node.lineno
+    pre, post, _, raises = _docstring_conditions(doc, doc_line)
+    dec_pre, dec_post, dec_raises = _decorator_conditions(node, source)
+    asserts, start = _leading_asserts(node, source)
+    spec = FunctionSpec(
+        f"{prefix}{node.name}",
+        node,
+        cls,
+        pre + dec_pre + asserts,
+        post + dec_post,
+        class_invariants(cls, source) if cls else [],
+        tuple(raises + dec_raises),
+        start,
+    )
+    return spec
