@@ -8,7 +8,7 @@ import sys
 
 from bot.cli import command
 
-BENCHES = ("review", "ordering", "webhooks")
+BENCHES = ("review", "ordering", "webhooks", "verify", "detector", "entropy")
 
 
 def _bench_args(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -314,7 +315,7 @@ def _post_asserts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[int]:
         body = getattr(parent, "body", None)
         if not isinstance(body, list):
             continue
-        for first, second in zip(body, body[1:], strict=False):
+        for first, second in itertools.pairwise(body):
             if isinstance(first, ast.Assert) and isinstance(second, ast.Return):
                 lines.add(first.lineno)
     return lines
@@ -551,7 +552,10 @@ class Checker:
                     key,
                     "unknown",
                     started=started,
-                    reason="no path of the function returns normally",
+                    reason=next(
+                        (r for _, r in run.ctx.cuts if "recursion" in r),
+                        "no path of the function returns normally",
+                    ),
                 )
                 continue
             if post_error is not None and key[0] in ("post", "invariant") and not groups[key]:
@@ -620,7 +624,7 @@ class Checker:
             example: dict[str, Any] = {
                 "args": {name: to_json(v, model, run.ctx) for name, v in run.args.items()}
             }
-            if obligation.raises and obligation.kind in ("raise", "assert", "pre"):
+            if obligation.raises:
                 example["raises"] = obligation.raises
             else:
                 example["returns"] = to_json(result, model, run.ctx) if result is not None else None
@@ -664,7 +668,12 @@ class Checker:
         if not holds(again.assumption):
             return False
         kind, text, line = key
-        if kind in ("post", "invariant"):
+        stated = [
+            c
+            for c in (spec.post if kind == "post" else spec.invariants)
+            if (c.text, c.line) == (text, line)
+        ]
+        if kind in ("post", "invariant") and stated:
             executor = Executor(again.ctx)
             executor.ctx.collect = False
             for path in again.paths:
@@ -748,7 +757,9 @@ def verify_source(
             "the file parses",
             "unknown",
             None,
-            f"cannot parse: {type(exc).__name__}",
+            "nesting too deep to parse"
+            if isinstance(exc, RecursionError)
+            else f"cannot parse: {type(exc).__name__}",
             0,
         )
         return
@@ -767,5 +778,17 @@ def verify_source(
                 "unknown",
                 None,
                 "nesting too deep to translate",
+                0,
+            )
+        except Exception as exc:  # a translator bug degrades one function, not the run
+            yield Verdict(
+                path,
+                spec.name,
+                spec.node.lineno,
+                "post",
+                "(function)",
+                "unknown",
+                None,
+                f"translator error: {type(exc).__name__}: {exc}",
                 0,
             )

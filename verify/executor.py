@@ -215,7 +215,7 @@ class Executor:
         if isinstance(node, ast.Expr):
             if isinstance(node.value, ast.Constant):
                 return [path]
-            return [p if v is not None else p for p, v in self.expr(node.value, path)]
+            return [p for p, _ in self.expr(node.value, path)]
         if isinstance(node, ast.Assign):
             out = []
             for p, value in self.expr(node.value, path):
@@ -386,7 +386,7 @@ class Executor:
                 for p, bounds in self.exprs(iterable.args, path):
                     numbers = [to_int(b, line) for b in bounds]
                     start, stop, step = (
-                        (numbers + [None, None])[:3]
+                        [*numbers, None, None][:3]
                         if len(numbers) > 1
                         else (z3.IntVal(0), numbers[0], None)
                     )
@@ -985,18 +985,29 @@ class Executor:
                 inner = self.assign(generator.target, element, p.add(present), node.lineno)
                 keep = present
                 for test in generator.ifs:
-                    results = self.expr(test, inner)
-                    if len(results) != 1 or results[0][1] is None:
-                        raise Unsupported("branching inside a comprehension", node.lineno)
-                    condition = truth(results[0][1], node.lineno)
+                    condition = truth(self.single(test, inner), node.lineno)
                     keep = z3.And(keep, condition)
                     inner = inner.add(condition)
-                results = self.expr(node.elt, inner)
-                if len(results) != 1 or results[0][1] is None:
-                    raise Unsupported("branching inside a comprehension", node.lineno)
-                items.append((z3.simplify(keep), results[0][1]))
+                items.append((z3.simplify(keep), self.single(node.elt, inner)))
             out.append((p, items, more))
         return out
+
+    def single(self, node: ast.expr, path: Path) -> Value:
+        """One value for an expression that may branch (a conditional expression inside a
+        comprehension): the branches are folded with If, when nothing else differs."""
+        results = self.expr(node, path)
+        line = getattr(node, "lineno", 0)
+        if len(results) == 1 and results[0][1] is not None:
+            return results[0][1]
+        prefix = len(path.cond)
+        if any(v is None or p.env != path.env or p.cond[:prefix] != path.cond for p, v in results):
+            raise Unsupported("branching inside a comprehension", line)
+        value = results[-1][1]
+        assert value is not None
+        for p, v in reversed(results[:-1]):
+            assert v is not None
+            value = _merge(z3.And(*p.cond[prefix:]), v, value, line)
+        return value
 
     def items_of(
         self, node: ast.expr, path: Path, line: int

@@ -4,6 +4,8 @@ runaway query cannot stall the worker. Verdicts stream back as they are decided.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable
@@ -12,6 +14,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from verify.check import Verdict, verify_source
+from verify.specs import extract
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,12 @@ def _selector(lines: frozenset[int] | None) -> Callable[[Any], bool] | None:
 def _child(jobs: list[Job], timeout: float, deadline: float, out: Connection) -> None:
     try:
         for index, job in enumerate(jobs):
-            for verdict in verify_source(
-                job.source, job.path, timeout, _selector(job.lines), deadline
-            ):
+            selector = _selector(job.lines)
+            for verdict in verify_source(job.source, job.path, timeout, selector, deadline):
                 out.send(("verdict", index, verdict.to_dict()))
             out.send(("done", index, None))
+    except BaseException as exc:  # reported by the parent as the reason, not lost
+        out.send(("error", -1, f"{type(exc).__name__}: {exc}"))
     finally:
         out.send(("end", -1, None))
         out.close()
@@ -51,14 +55,14 @@ def run(jobs: Iterable[Job], timeout: float = 2.0, total: float = 20.0) -> list[
     if not jobs:
         return []
     deadline = time.monotonic() + total
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=_child, args=(jobs, timeout, deadline - 0.2, send), daemon=True
-    )
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(jobs, timeout, deadline - 0.2, send), daemon=True)
     child.start()
     send.close()
     verdicts: list[Verdict] = []
     finished: set[int] = set()
+    reason = "time budget exhausted"
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -72,6 +76,8 @@ def run(jobs: Iterable[Job], timeout: float = 2.0, total: float = 20.0) -> list[
                 verdicts.append(Verdict(**payload))
             elif kind == "done":
                 finished.add(index)
+            elif kind == "error":
+                reason = f"verifier failed: {payload}"
             else:
                 break
     finally:
@@ -83,17 +89,15 @@ def run(jobs: Iterable[Job], timeout: float = 2.0, total: float = 20.0) -> list[
         if index not in finished:
             seen = {(v.function, v.kind, v.condition) for v in verdicts if v.path == job.path}
             verdicts.extend(
-                v for v in _pending(job) if (v.function, v.kind, v.condition) not in seen
+                dataclasses.replace(v, reason=reason)
+                for v in _pending(job)
+                if (v.function, v.kind, v.condition) not in seen
             )
     return verdicts
 
 
 def _pending(job: Job) -> list[Verdict]:
     """What was not decided when time ran out: each stated condition, unknown."""
-    import ast
-
-    from verify.specs import extract
-
     try:
         tree = ast.parse(job.source)
     except (SyntaxError, ValueError, RecursionError):

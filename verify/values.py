@@ -237,7 +237,9 @@ def merge(cond: z3.BoolRef, a: Value, b: Value, line: int = 0) -> Value:
     """If(cond, a, b) for values of the same shape; None when shapes differ."""
     if type(a) is type(b) and isinstance(a, IntV | RealV | BoolV | StrV):
         return type(a)(z3.If(cond, a.e, b.e))  # type: ignore[call-arg, attr-defined]
-    if (isinstance(a, IntV) and isinstance(b, RealV)) or (isinstance(a, RealV) and isinstance(b, IntV)):
+    if (isinstance(a, IntV) and isinstance(b, RealV)) or (
+        isinstance(a, RealV) and isinstance(b, IntV)
+    ):
         return RealV(z3.If(cond, to_real(a), to_real(b)))
     if isinstance(a, NoneV) and isinstance(b, NoneV):
         return a

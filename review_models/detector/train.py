@@ -96,23 +96,26 @@ def losses(model: Detector, batch: Batch) -> dict[str, torch.Tensor]:
         # Repair and family, at the (first) true bug token: teacher forcing.
         hidden = out["hidden"][positive]
         at = target[positive].float().argmax(-1)
-        vocab, pointer, family = model.repair_logits(hidden, at, batch.kind[positive],
-                                                     batch.mask[positive])
+        vocab, pointer, family = model.repair_logits(
+            hidden, at, batch.kind[positive], batch.mask[positive]
+        )
         fam = batch.family[positive]
         has_family = fam >= 0
         if has_family.any():
             result["family"] = nn.functional.cross_entropy(family[has_family], fam[has_family])
         joint_repair = torch.cat([vocab, pointer], dim=-1)
-        vocab_target = nn.functional.one_hot(batch.repair[positive].clamp(min=0),
-                                             vocab.shape[-1]).bool()
+        vocab_target = nn.functional.one_hot(
+            batch.repair[positive].clamp(min=0), vocab.shape[-1]
+        ).bool()
         vocab_target &= (batch.repair[positive] >= 0).unsqueeze(-1)
         ptr_target = batch.ptr[positive] & batch.has_ptr[positive].unsqueeze(-1)
         repair_target = torch.cat([vocab_target, ptr_target], dim=-1)
         has_repair = repair_target.any(-1)
         if has_repair.any():
-            result["repair"] = (torch.logsumexp(joint_repair[has_repair], -1)
-                                - _masked_lse(joint_repair[has_repair],
-                                              repair_target[has_repair])).mean()
+            result["repair"] = (
+                torch.logsumexp(joint_repair[has_repair], -1)
+                - _masked_lse(joint_repair[has_repair], repair_target[has_repair])
+            ).mean()
     return result
 
 

@@ -1,0 +1,195 @@
+"""`redline bench verify`: redline's verifier and CrossHair side by side on the same files.
+
+The sets: CrossHair's own examples (`crosshair/examples/*/bugs_detected` and `correct_code`,
+shipped in the `crosshair-tool` package) and redline's contract-annotated algorithms
+(bot/bench/verify_cases: correct versions, and the same with one seeded bug each). CrossHair
+runs here only, as a development dependency, with a per-file time cap."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from verify.runner import Job
+from verify.runner import run as run_verifier
+
+CASES = Path(__file__).resolve().parent / "verify_cases"
+CROSSHAIR_CAP = 60.0
+_ERROR = re.compile(r"^(.+?):(\d+): error: (.*)$")
+_INFO = re.compile(r"^(.+?):(\d+): info: (.*)$")
+
+
+def crosshair_examples() -> Path | None:
+    try:
+        import crosshair
+    except ImportError:
+        return None
+    return Path(crosshair.__file__).resolve().parent / "examples"
+
+
+def file_sets() -> dict[str, list[Path]]:
+    sets: dict[str, list[Path]] = {"bugs": [], "correct": []}
+    examples = crosshair_examples()
+    if examples is not None:
+        for kind, folder in (("bugs", "bugs_detected"), ("correct", "correct_code")):
+            sets[kind] += sorted(
+                p for p in examples.glob(f"*/{folder}/*.py") if p.name != "__init__.py"
+            )
+    sets["bugs"] += sorted((CASES / "bugs").glob("*.py"))
+    sets["correct"] += sorted((CASES / "correct").glob("*.py"))
+    return sets
+
+
+def _function_lines(path: Path) -> dict[int, str]:
+    """Line -> enclosing function name, to match findings across the two tools."""
+    import ast
+
+    owner: dict[int, str] = {}
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            for line in range(first, (node.end_lineno or node.lineno) + 1):
+                owner.setdefault(line, node.name)
+                if owner[line] != node.name and line >= node.lineno:
+                    owner[line] = node.name
+    return owner
+
+
+def run_crosshair(path: Path) -> dict[str, Any]:
+    command = shutil.which("crosshair")
+    if command is None:
+        return {"error": "crosshair not installed"}
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [
+                command,
+                "check",
+                "--analysis_kind=PEP316,icontract,deal",
+                "--report_all",
+                "--per_condition_timeout",
+                "2",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=CROSSHAIR_CAP,
+            check=False,
+        )
+        output = proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        output = (
+            (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        )
+    seconds = time.perf_counter() - start
+    owners = _function_lines(path)
+    refuted, proved, unknown = [], 0, 0
+    for line in output.splitlines():
+        if (match := _ERROR.match(line)) is not None:
+            refuted.append(owners.get(int(match.group(2)), "?"))
+        elif (match := _INFO.match(line)) is not None:
+            if "Confirmed over all paths" in match.group(3):
+                proved += 1
+            else:
+                unknown += 1
+    return {"seconds": round(seconds, 3), "refuted": refuted, "proved": proved, "unknown": unknown}
+
+
+def run_redline(path: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    verdicts = run_verifier([Job(str(path), path.read_text())], timeout=2.0, total=60.0)
+    seconds = time.perf_counter() - start
+    function_ms = [v.ms for v in verdicts]
+    return {
+        "seconds": round(seconds, 3),
+        "refuted": [v.function.rsplit(".", 1)[-1] for v in verdicts if v.status == "refuted"],
+        "proved": sum(v.status == "proved" for v in verdicts),
+        "unknown": sum(v.status == "unknown" for v in verdicts),
+        "conditions": len(verdicts),
+        "ms_per_condition": function_ms,
+    }
+
+
+def run() -> dict[str, Any]:
+    sets = file_sets()
+    report: dict[str, Any] = {"files": {}, "crosshair_cap_s": CROSSHAIR_CAP}
+    totals: dict[str, dict[str, Any]] = {
+        tool: {
+            "counterexamples_on_bugs": 0,
+            "refutations_on_correct": 0,
+            "proved": 0,
+            "unknown": 0,
+            "seconds": [],
+        }
+        for tool in ("redline", "crosshair")
+    }
+    missed: list[str] = []
+    matched = 0
+    crosshair_found = 0
+    per_condition: list[int] = []
+    conditions_correct = 0
+    for kind, paths in sets.items():
+        for path in paths:
+            ours = run_redline(path)
+            theirs = run_crosshair(path)
+            name = (
+                str(path).split("examples/")[-1]
+                if "examples/" in str(path)
+                else (str(path.relative_to(CASES.parent)))
+            )
+            report["files"][name] = {"set": kind, "redline": ours, "crosshair": theirs}
+            per_condition.extend(ours.pop("ms_per_condition"))
+            for tool, result in (("redline", ours), ("crosshair", theirs)):
+                if "error" in result:
+                    continue
+                total = totals[tool]
+                if kind == "bugs":
+                    total["counterexamples_on_bugs"] += len(result["refuted"])
+                else:
+                    total["refutations_on_correct"] += len(result["refuted"])
+                total["proved"] += result["proved"]
+                total["unknown"] += result["unknown"]
+                total["seconds"].append(result["seconds"])
+            if kind == "correct":
+                conditions_correct += ours["conditions"]
+            if kind == "bugs" and "error" not in theirs:
+                for function in set(theirs["refuted"]):
+                    crosshair_found += 1
+                    if function in ours["refuted"]:
+                        matched += 1
+                    else:
+                        missed.append(f"{name}:{function}")
+    for total in totals.values():
+        seconds = total.pop("seconds")
+        total["seconds_per_file_median"] = round(statistics.median(seconds), 3) if seconds else None
+        total["seconds_total"] = round(sum(seconds), 2)
+    report["summary"] = {
+        **totals,
+        "crosshair_counterexamples_also_found_by_redline": f"{matched}/{crosshair_found}",
+        "missed": missed,
+        "redline_proved_share_on_correct": round(
+            sum(r["redline"]["proved"] for r in report["files"].values() if r["set"] == "correct")
+            / max(1, conditions_correct),
+            3,
+        ),
+        "redline_ms_per_condition_median": statistics.median(per_condition)
+        if per_condition
+        else None,
+        "redline_ms_per_condition_p90": sorted(per_condition)[int(0.9 * len(per_condition))]
+        if per_condition
+        else None,
+    }
+    return report
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import json
+
+    json.dump(run(), sys.stdout, indent=2)
