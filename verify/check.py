@@ -384,6 +384,8 @@ class Checker:
             assumption = z3.And(*assumptions) if assumptions else z3.BoolVal(True)
             start = start.add(assumption)
             paths = executor.block(node.body[spec.body_start :], [start])
+            if ctx.facts:
+                assumption = z3.And(assumption, *ctx.facts)
             return _Run(ctx, args, paths, list(ctx.obligations), assumption)
         except Unsupported as exc:
             return _Run(ctx, args or {}, [], [], z3.BoolVal(True), exc)
@@ -612,7 +614,7 @@ class Checker:
             solver.add(run.assumption, *obligation.cond, z3.Not(obligation.check))
             # Counterexamples only within the unrolled bounds: beyond them the model is
             # incomplete, and a "counterexample" there could be an artefact.
-            for cut, _ in run.ctx.cuts:
+            for cut, _ in [*run.ctx.cuts, *run.ctx.abstractions]:
                 solver.add(z3.Not(z3.And(*cut)) if cut else z3.BoolVal(False))
             outcome = solver.check()
             if outcome == z3.unknown:
@@ -657,7 +659,7 @@ class Checker:
             return False
         if any(
             z3.is_true(model.eval(z3.And(*cut), model_completion=True))
-            for cut, _ in again.ctx.cuts
+            for cut, _ in [*again.ctx.cuts, *again.ctx.abstractions]
             if cut
         ):
             return False  # the run went past a bound: not a concrete counterexample

@@ -9,7 +9,6 @@ import ast
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import z3
 
@@ -94,6 +93,17 @@ class Obligation:
 Results = list[tuple[Path, Value | None]]  # value None: the path ended (raised, cut)
 
 
+@dataclass(frozen=True)
+class Stream:
+    """The elements of an iterable, unrolled: (present, element) for the first LOOP_BOUND,
+    whether there are more, and the exact count where it is known."""
+
+    elements: list[tuple[z3.BoolRef, Value]]
+    more: z3.BoolRef
+    size: z3.ArithRef | None = None
+    filtered: bool = False
+
+
 @dataclass
 class Context:
     module: ast.Module
@@ -109,6 +119,8 @@ class Context:
     choices: dict[str, z3.ExprRef] = field(default_factory=dict)  # nondeterministic picks
     post_asserts: set[int] = field(default_factory=set)
     domain: list[z3.BoolRef] = field(default_factory=list)  # facts about the inputs
+    facts: list[z3.BoolRef] = field(default_factory=list)  # about fresh values made on the way
+    abstractions: list[tuple[tuple[z3.BoolRef, ...], str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for node in self.module.body:
@@ -135,9 +147,6 @@ class Executor:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.depth = 0
-        # Whether the last comprehension had `if` filters: then its elements are not a
-        # prefix of the source, and a count of composite elements is not a length.
-        self.filtered = False
 
     # --- obligations ---------------------------------------------------------------------
     def oblige(
@@ -370,11 +379,8 @@ class Executor:
         raise Unsupported(f"unpacking {value.kind}", line)
 
     # --- loops ---------------------------------------------------------------------------
-    def iterate(
-        self, iterable: ast.expr, path: Path, line: int
-    ) -> list[tuple[Path, list[tuple[z3.BoolRef, Value]], z3.BoolRef]]:
-        """For each way to evaluate the iterable: (path, [(present, element)], more) where
-        `more` says the iterable has elements beyond the unrolled ones."""
+    def iterate(self, iterable: ast.expr, path: Path, line: int) -> list[tuple[Path, Stream]]:
+        """For each way to evaluate the iterable: the path and the unrolled stream."""
         if (
             isinstance(iterable, ast.Call)
             and isinstance(iterable.func, ast.Name)
@@ -403,7 +409,10 @@ class Executor:
                         elements.append((present, IntV(current)))
                     last = start + LOOP_BOUND * step_value
                     more = last < stop if step_value > 0 else last > stop
-                    out.append((p, elements, more))
+                    span = stop - start if step_value > 0 else start - stop
+                    magnitude = abs(step_value)
+                    count = z3.If(span > 0, (span + magnitude - 1) / magnitude, 0)
+                    out.append((p, Stream(elements, more, count)))
                 return out
             results = []
             for p, sources in self.exprs(iterable.args, path):
@@ -411,68 +420,78 @@ class Executor:
                 if name == "reversed":
                     raise Unsupported("reversed()", line)
                 if name == "enumerate":
-                    elements, more = streams[0]
-                    results.append(
-                        (
-                            p,
-                            [
-                                (present, TupleV((IntV(z3.IntVal(i)), v)))
-                                for i, (present, v) in enumerate(elements)
-                            ],
-                            more,
-                        )
-                    )
+                    first = streams[0]
+                    numbered = [
+                        (present, TupleV((IntV(z3.IntVal(i)), v)))
+                        for i, (present, v) in enumerate(first.elements)
+                    ]
+                    results.append((p, Stream(numbered, first.more, first.size)))
                 else:
-                    size = min(len(s[0]) for s in streams)
+                    size = min(len(s.elements) for s in streams)
                     elements = []
                     for i in range(size):
-                        present = z3.And(*[s[0][i][0] for s in streams])
-                        elements.append((present, TupleV(tuple(s[0][i][1] for s in streams))))
-                    more = z3.And(*[s[1] for s in streams])
-                    results.append((p, elements, more))
+                        present = z3.And(*[s.elements[i][0] for s in streams])
+                        elements.append((present, TupleV(tuple(s.elements[i][1] for s in streams))))
+                    more = z3.And(*[s.more for s in streams])
+                    sizes = [s.size for s in streams]
+                    count: z3.ArithRef | None = None
+                    if all(x is not None for x in sizes):
+                        count = sizes[0]
+                        for other in sizes[1:]:
+                            count = z3.If(other < count, other, count)  # type: ignore
+                    results.append((p, Stream(elements, more, count)))
             return results
         out = []
         for p, value in self.expr(iterable, path):
             if value is None:
                 continue
-            elements, more = self.stream(value, line)
-            out.append((p, elements, more))
+            out.append((p, self.stream(value, line)))
         return out
 
-    def stream(self, value: Value, line: int) -> tuple[list[tuple[z3.BoolRef, Value]], z3.BoolRef]:
+    def stream(self, value: Value, line: int) -> Stream:
         if isinstance(value, SeqV):
             size = z3.Length(value.e)
-            return (
+            return Stream(
                 [(z3.IntVal(i) < size, atomic(value.elem, value.e[i])) for i in range(LOOP_BOUND)],
                 size > LOOP_BOUND,
+                size,
             )
         if isinstance(value, StrV):
             size = z3.Length(value.e)
-            return (
+            return Stream(
                 [
                     (z3.IntVal(i) < size, StrV(z3.SubString(value.e, i, 1)))
                     for i in range(LOOP_BOUND)
                 ],
                 size > LOOP_BOUND,
+                size,
             )
         if isinstance(value, TupleV):
-            return [(z3.BoolVal(True), v) for v in value.items], z3.BoolVal(False)
+            return Stream(
+                [(z3.BoolVal(True), v) for v in value.items],
+                z3.BoolVal(False),
+                z3.IntVal(len(value.items)),
+            )
         if isinstance(value, BListV):
-            return (
+            return Stream(
                 [(z3.IntVal(i) < value.length, v) for i, v in enumerate(value.items)],
                 value.length > len(value.items),
+                value.length,
             )
         if isinstance(value, AssocV):
-            return [(present, key) for present, key, _ in value.entries], z3.BoolVal(False)
+            return Stream(
+                [(present, key) for present, key, _ in value.entries], z3.BoolVal(False), None
+            )
         raise Unsupported(f"iterating over {value.kind}", line)
 
     def for_loop(self, node: ast.For, path: Path) -> list[Path]:
         if node.orelse:
             raise Unsupported("for/else", node.lineno)
         out = []
-        for start, elements, more in self.iterate(node.iter, path, node.lineno):
+        for start, stream in self.iterate(node.iter, path, node.lineno):
+            more = stream.more
             live = [start]
-            for present, element in elements:
+            for present, element in stream.elements:
                 next_live = []
                 for p in live:
                     out.append(p.add(z3.Not(present)))  # the loop ended before this element
@@ -623,8 +642,7 @@ class Executor:
             return self.call_expr(node, path)
         if isinstance(node, ast.ListComp | ast.GeneratorExp):
             return [
-                (p, self.make_list(None, line, items, more))
-                for p, items, more in self.comprehension(node, path)
+                (p, self.from_stream(stream, line)) for p, stream in self.comprehension(node, path)
             ]
         raise Unsupported(f"expression `{type(node).__name__}`", line)
 
@@ -648,46 +666,52 @@ class Executor:
             return NoneV()
         raise Unsupported(f"literal {type(value).__name__}", line)
 
-    def make_list(
-        self,
-        values: list[Value] | None,
-        line: int,
-        items: list[tuple[Any, Value]] | None = None,
-        more: z3.BoolRef | None = None,
-    ) -> Value:
-        if items is not None and values is None:
-            kinds = {v.kind for _, v in items}
-            if len(kinds) == 1 and next(iter(kinds)) in SORTS:
-                kind = next(iter(kinds))
-                seq: z3.SeqRef = z3.Empty(z3.SeqSort(SORTS[kind]))
-                for present, v in items:
-                    seq = z3.If(present, z3.Concat(seq, z3.Unit(v.e)), seq)  # type: ignore
-                if more is not None and not _is_false(more):
-                    self.ctx.cuts.append(((more,), f"comprehension unrolled {LOOP_BOUND} times"))
-                return SeqV(seq, kind)
-            if not items:
-                return SeqV(z3.Empty(z3.SeqSort(z3.IntSort())), "int")
-            size: z3.ArithRef = z3.IntVal(0)
-            for present, _ in items:
-                size = size + z3.If(present, 1, 0)
-            if self.filtered:
-                raise Unsupported("a filtered comprehension of composite values", line)
-            if more is not None and not _is_false(more):
-                self.ctx.cuts.append(((more,), f"comprehension unrolled {LOOP_BOUND} times"))
-            return BListV(size, tuple(v for _, v in items))
-        assert values is not None
+    def make_list(self, values: list[Value], line: int) -> Value:
+        """A list display."""
         kinds = {v.kind for v in values}
         if not values:
             return SeqV(z3.Empty(z3.SeqSort(z3.IntSort())), "int")
         if len(kinds) == 1 and next(iter(kinds)) in SORTS:
             kind = next(iter(kinds))
-            seq = (
-                z3.Concat(*[z3.Unit(v.e) for v in values])
-                if len(values) > 1
-                else z3.Unit(values[0].e)
-            )  # type: ignore[attr-defined]
-            return SeqV(seq, kind)
+            units = [z3.Unit(v.e) for v in values]  # type: ignore[attr-defined]
+            return SeqV(z3.Concat(*units) if len(units) > 1 else units[0], kind)
         return BListV(z3.IntVal(len(values)), tuple(values))
+
+    def abstract(self, more: z3.BoolRef, reason: str) -> None:
+        """Beyond the unrolled elements the value is left open (an over-approximation):
+        still sound for proofs, but counterexamples are searched within the bound only."""
+        if not _is_false(more):
+            self.ctx.abstractions.append(((more,), reason))
+
+    def from_stream(self, stream: Stream, line: int) -> Value:
+        """A list built by a comprehension (or list()/zip()): the unrolled elements, then an
+        open tail of the exact remaining length where the length is known."""
+        items, more = stream.elements, stream.more
+        open_tail = not _is_false(more)
+        kinds = {v.kind for _, v in items}
+        if not items:
+            return SeqV(z3.Empty(z3.SeqSort(z3.IntSort())), "int")
+        count: z3.ArithRef = z3.IntVal(0)
+        for present, _ in items:
+            count = count + z3.If(present, 1, 0)
+        if len(kinds) == 1 and next(iter(kinds)) in SORTS:
+            kind = next(iter(kinds))
+            seq: z3.SeqRef = z3.Empty(z3.SeqSort(SORTS[kind]))
+            for present, v in items:
+                seq = z3.If(present, z3.Concat(seq, z3.Unit(v.e)), seq)  # type: ignore
+            if open_tail:
+                tail = self.ctx.fresh("tail", z3.SeqSort(SORTS[kind]))
+                if stream.size is not None:
+                    self.ctx.facts.append(z3.Implies(more, z3.Length(tail) == stream.size - count))
+                seq = z3.If(more, z3.Concat(seq, tail), seq)
+                self.abstract(more, f"elements past the first {LOOP_BOUND} left open")
+            return SeqV(seq, kind)
+        if stream.filtered and open_tail:
+            raise Unsupported("a filtered comprehension of composite values", line)
+        size = count if stream.size is None else z3.If(more, stream.size, count)
+        if open_tail:
+            self.abstract(more, f"elements past the first {LOOP_BOUND} left open")
+        return BListV(size, tuple(v for _, v in items))
 
     def unary(self, op: ast.unaryop, value: Value, line: int) -> Value:
         if isinstance(op, ast.Not):
@@ -971,17 +995,16 @@ class Executor:
     # --- comprehensions ------------------------------------------------------------------
     def comprehension(
         self, node: ast.ListComp | ast.GeneratorExp, path: Path
-    ) -> list[tuple[Path, list[tuple[z3.BoolRef, Value]], z3.BoolRef]]:
+    ) -> list[tuple[Path, Stream]]:
         if len(node.generators) != 1:
             raise Unsupported("nested comprehension", node.lineno)
         generator = node.generators[0]
         if generator.is_async:
             raise Unsupported("async comprehension", node.lineno)
-        self.filtered = bool(generator.ifs)
         out = []
-        for p, elements, more in self.iterate(generator.iter, path, node.lineno):
+        for p, source in self.iterate(generator.iter, path, node.lineno):
             items: list[tuple[z3.BoolRef, Value]] = []
-            for present, element in elements:
+            for present, element in source.elements:
                 inner = self.assign(generator.target, element, p.add(present), node.lineno)
                 keep = present
                 for test in generator.ifs:
@@ -989,7 +1012,8 @@ class Executor:
                     keep = z3.And(keep, condition)
                     inner = inner.add(condition)
                 items.append((z3.simplify(keep), self.single(node.elt, inner)))
-            out.append((p, items, more))
+            filtered = bool(generator.ifs)
+            out.append((p, Stream(items, source.more, None if filtered else source.size, filtered)))
         return out
 
     def single(self, node: ast.expr, path: Path) -> Value:
@@ -1009,13 +1033,10 @@ class Executor:
             value = _merge(z3.And(*p.cond[prefix:]), v, value, line)
         return value
 
-    def items_of(
-        self, node: ast.expr, path: Path, line: int
-    ) -> list[tuple[Path, list[tuple[z3.BoolRef, Value]], z3.BoolRef]]:
+    def items_of(self, node: ast.expr, path: Path, line: int) -> list[tuple[Path, Stream]]:
         """The elements of an iterable argument (a comprehension or any iterable)."""
         if isinstance(node, ast.ListComp | ast.GeneratorExp):
             return self.comprehension(node, path)
-        self.filtered = False
         return self.iterate(node, path, line)
 
     # --- calls ---------------------------------------------------------------------------
@@ -1389,7 +1410,8 @@ def _abs(ex: Executor, node: ast.Call, path: Path, line: int) -> Results:
 
 
 def _fold(ex: Executor, node: ast.Call, path: Path, line: int, kind: str) -> Results:
-    """min, max, sum, all, any over arguments or over one iterable (unrolled)."""
+    """min, max, sum, all, any over arguments, or over one iterable: the unrolled elements
+    exactly, and beyond them an open value of the right type (an over-approximation)."""
     out: Results = []
     if kind in ("min", "max") and len(node.args) >= 2:
         for p, vs in _args(ex, node, path):
@@ -1401,37 +1423,25 @@ def _fold(ex: Executor, node: ast.Call, path: Path, line: int, kind: str) -> Res
         return out
     if len(node.args) != 1:
         raise Unsupported(f"{kind}() with these arguments", line)
-    for p, items, more in ex.items_of(node.args[0], path, line):
-        if not _is_false(more):
-            ex.ctx.cuts.append(((*p.cond, more), f"{kind}() over more than {LOOP_BOUND} items"))
+    for p, stream in ex.items_of(node.args[0], path, line):
+        items, more = stream.elements, stream.more
+        result: Value
         if kind == "all":
-            out.append(
-                (
-                    p,
-                    BoolV(
-                        z3.And(*[z3.Implies(c, truth(v, line)) for c, v in items])
-                        if items
-                        else z3.BoolVal(True)
-                    ),
-                )
+            result = BoolV(
+                z3.And(*[z3.Implies(c, truth(v, line)) for c, v in items])
+                if items
+                else z3.BoolVal(True)
             )
         elif kind == "any":
-            out.append(
-                (
-                    p,
-                    BoolV(
-                        z3.Or(*[z3.And(c, truth(v, line)) for c, v in items])
-                        if items
-                        else z3.BoolVal(False)
-                    ),
-                )
+            result = BoolV(
+                z3.Or(*[z3.And(c, truth(v, line)) for c, v in items])
+                if items
+                else z3.BoolVal(False)
             )
         elif kind == "sum":
-            total: Value = IntV(z3.IntVal(0))
+            result = IntV(z3.IntVal(0))
             for c, v in items:
-                added = ex.binary(ast.Add(), total, v, p, line)
-                total = _merge(c, added, total, line)
-            out.append((p, total))
+                result = _merge(c, ex.binary(ast.Add(), result, v, p, line), result, line)
         else:
             if not items:
                 raise Unsupported(f"{kind}() of an empty literal", line)
@@ -1448,7 +1458,20 @@ def _fold(ex: Executor, node: ast.Call, path: Path, line: int, kind: str) -> Res
             for c, v in items[1:]:
                 better = ex.compare(ast.Lt() if kind == "min" else ast.Gt(), v, result, line)
                 result = _merge(z3.And(c, better), v, result, line)
-            out.append((p.add(z3.Or(nonempty, more)), result))
+            p = p.add(z3.Or(nonempty, more))
+        if not _is_false(more):
+            sort = {
+                "int": z3.IntSort(),
+                "float": z3.RealSort(),
+                "bool": z3.BoolSort(),
+                "str": z3.StringSort(),
+            }.get(result.kind)
+            if sort is None:
+                raise Unsupported(f"{kind}() of more than {LOOP_BOUND} composite items", line)
+            opened = atomic(result.kind, ex.ctx.fresh(kind, sort))
+            result = _merge(more, opened, result, line)
+            ex.abstract(more, f"{kind}() past the first {LOOP_BOUND} items left open")
+        out.append((p, result))
     return out
 
 
@@ -1518,8 +1541,8 @@ def _identity(kind: str) -> Builtin:
             and arg.func.id in ("zip", "enumerate", "range")
         ):
             out: Results = []
-            for p, items, more in ex.items_of(arg, path, line):
-                value = ex.make_list(None, line, items, more)
+            for p, stream in ex.items_of(arg, path, line):
+                value = ex.from_stream(stream, line)
                 if kind == "tuple" and isinstance(value, SeqV):
                     value = SeqV(value.e, value.elem, True)
                 out.append((p, value))
@@ -1536,7 +1559,8 @@ def _dict(ex: Executor, node: ast.Call, path: Path, line: int) -> Results:
     if len(node.args) != 1 or node.keywords:
         raise Unsupported("dict() form", line)
     out: Results = []
-    for p, items, more in ex.items_of(node.args[0], path, line):
+    for p, stream in ex.items_of(node.args[0], path, line):
+        items, more = stream.elements, stream.more
         if not _is_false(more):
             ex.ctx.cuts.append(((*p.cond, more), f"dict() of more than {LOOP_BOUND} items"))
         entries = []

@@ -122,7 +122,7 @@ def run(rate: float = 200.0, seconds: float = 30.0, duplicates: float = 0.1) -> 
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            latencies, outcomes, queued, job_ids = asyncio.run(
+            latencies, outcomes, _queued, job_ids = asyncio.run(
                 _load(url, rate, seconds, duplicates)
             )
         finally:

@@ -1,6 +1,5 @@
 """The same algorithms with one seeded bug each, as a person would write them."""
 
-
 import icontract
 
 

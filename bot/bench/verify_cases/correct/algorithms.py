@@ -1,6 +1,5 @@
 """Contract-annotated functions written from real algorithms (correct versions)."""
 
-
 import icontract
 
 
