@@ -49,7 +49,7 @@ def synthetic(model: Any) -> dict[str, Any]:
     packed = ddata.Packed.load(target)
     result = dtrain.evaluate(model.model, packed, model.temperature)
     by_family: dict[str, float] = {}
-    logits, loc_hit, _, labels = dtrain.predict(model.model, packed)
+    _logits, loc_hit, _, _labels = dtrain.predict(model.model, packed)
     from review_models.inject import FAMILIES
 
     for index, family in enumerate(FAMILIES):
@@ -100,7 +100,7 @@ def quixbugs(model: Any) -> dict[str, Any]:
         targets = set(record["buggy_lines"] or record["omission_anchors"])
         windows = windows_for(lines, code)
         scores: dict[int, float] = {}
-        for window, result in zip(windows, model.score(windows), strict=True):
+        for _window, result in zip(windows, model.score(windows), strict=True):
             for line, share in result.line_probs.items():
                 scores[line] = max(scores.get(line, 0.0), result.probability * share)
         ranked = sorted(code, key=lambda n: -scores.get(n, 0.0))
@@ -139,7 +139,7 @@ def real_fixes(model: Any) -> dict[str, Any]:
         return {"skipped": "runs/detector/real-eval.npz not built (redline train detector)"}
     packed = ddata.Packed.load(target)
     result = dtrain.evaluate(model.model, packed, model.temperature)
-    logits, loc_hit, _, labels = dtrain.predict(model.model, packed)
+    logits, _loc_hit, _, labels = dtrain.predict(model.model, packed)
     probs = 1 / (1 + np.exp(-logits / model.temperature))
     threshold = model.thresholds.get("default", 0.5)
     flagged = probs >= threshold
