@@ -50,7 +50,7 @@ class CeleryPublisher:
 
 
 def register(app: Celery, run: Callable[[int], str | None]) -> None:
-    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
     def run_job(task: object, job_id: int) -> str | None:
         return run(job_id)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-import unidiff
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchedFile, PatchSet
 
 from bot.errors import DiffParseError
 from bot.model import Diff, DiffLine, FileDiff, FileStatus, Hunk
@@ -27,8 +28,8 @@ def parse_diff(data: bytes | str) -> Diff:
         return Diff()
     _validate(text)
     try:
-        patch = unidiff.PatchSet(text)
-    except unidiff.UnidiffParseError as exc:  # the pre-pass should have caught it
+        patch = PatchSet(text)
+    except UnidiffParseError as exc:  # the pre-pass should have caught it
         raise DiffParseError(str(exc), 1) from exc
     return Diff(tuple(_file_from(patched) for patched in patch))
 
@@ -123,7 +124,7 @@ def _header_values(info: str, key: str) -> str | None:
     return None
 
 
-def _file_from(patched: unidiff.PatchedFile) -> FileDiff:
+def _file_from(patched: PatchedFile) -> FileDiff:
     info = str(patched.patch_info or "")
     source = unquote_path(patched.source_file or "")
     target = unquote_path(patched.target_file or "")

@@ -175,7 +175,7 @@ def review(
     order_inputs: list[OrderInput] = []
     for file in diff.files:
         skip = intake.skipped.get(file.path)
-        hunks = []
+        hunks: list[ScoredHunk] = []
         for hunk in file.hunks:
             merged = attention.merge(file.path, hunk.index, parts.get((file.path, hunk.index), []))
             level = attention.attention_for(merged, generated=skip is not None)
@@ -208,14 +208,14 @@ def review(
     files_by_path = {f.path: f for f in diff.files}
     ordered_files = []
     for item in plan.files:
-        hunks = scored[item.path]
-        if item.hunk_order and len(item.hunk_order) == len(hunks):
-            hunks = tuple(hunks[i] for i in item.hunk_order)
+        in_order = scored[item.path]
+        if item.hunk_order and len(item.hunk_order) == len(in_order):
+            in_order = tuple(in_order[i] for i in item.hunk_order)
         ordered_files.append(
             ReviewFile(
                 files_by_path[item.path],
                 item.reason,
-                hunks,
+                in_order,
                 item.group,
                 intake.skipped.get(item.path),
             )

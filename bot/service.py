@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.analyzer import Analyzer
 from bot.errors import ConfigError
@@ -56,7 +57,7 @@ class Runtime:
     wake: threading.Event
     publish: Callable[[int], None]
     ping: Callable[[], bool]
-    celery: object | None = None
+    celery: Any = None
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -114,11 +115,11 @@ def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
         job = runtime.store.claim(worker.id, runtime.settings.lease_seconds, job_id)
         return worker.process(job) if job is not None else None
 
-    register(app, run)  # type: ignore[arg-type]
+    register(app, run)
     stop = threading.Event()
     start_sweeper(
         CeleryPublisher(app),
-        lambda: runtime.store.stale_queued(  # type: ignore
+        lambda: runtime.store.stale_queued(
             max(5.0, runtime.settings.poll_seconds * 10)
         ),
         max(2.0, runtime.settings.lease_seconds / 4),
@@ -128,7 +129,7 @@ def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
         [
             "worker",
             "--pool=solo",
-            "--loglevel=WARNING",  # type: ignore
+            "--loglevel=WARNING",
             "-Q",
             "redline",
             "--without-gossip",

@@ -5,7 +5,7 @@ decides, and a reason for every step."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ordering.facts import FileFacts, OrderInput, file_kind
@@ -119,8 +119,8 @@ def plan_order(items: Sequence[OrderInput]) -> Plan:
 
     ordered_groups: list[tuple[float, str, list[str]]] = []
     for members in components.values():
-        code = [m for m in members if m in main_set]
-        order = _order_component(code, sccs, scc_of, strong_in, weak_in, risk)
+        in_main = [m for m in members if m in main_set]
+        order = _order_component(in_main, sccs, scc_of, strong_in, weak_in, risk)
         placed: set[str] = set()
         sequence: list[str] = []
         pending = sorted(m for m in members if m not in main_set)
@@ -306,7 +306,7 @@ def _listing(values: list[str], limit: int = 3) -> str:
 
 def _reason(
     path: str,
-    kinds: dict[str, str],
+    kinds: Mapping[str, str],
     by_src: dict[str, list[Edge]],
     by_dst: dict[str, list[Edge]],
     cycle_of: dict[str, tuple[str, ...]],
@@ -381,7 +381,7 @@ def _reason(
 def _group_label(
     sequence: list[str],
     by_src: dict[str, list[Edge]],
-    kinds: dict[str, str],
+    kinds: Mapping[str, str],
     names: dict[str, str],
     cycle_of: dict[str, tuple[str, ...]],
 ) -> tuple[str, str]:

@@ -549,7 +549,7 @@ class Injector:
                 yield lambda node=node: self._change_int(node)
 
     def _change_int(self, node: ast.Constant) -> Edit | None:
-        value = int(node.value)
+        value = int(node.value)  # type: ignore[arg-type]  # only int constants get here
         text = self._text(node)
         if not text.isdigit():
             return None

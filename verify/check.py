@@ -158,17 +158,17 @@ class Inputs:
         )
         if init is not None:
             hints = {a.arg: a.annotation for a in init.args.args}
-            for node in ast.walk(init):
+            for child in ast.walk(init):
                 if (
-                    isinstance(node, ast.Assign)
-                    and len(node.targets) == 1
-                    and isinstance(node.targets[0], ast.Attribute)
-                    and isinstance(node.targets[0].value, ast.Name)
-                    and node.targets[0].value.id == "self"
+                    isinstance(child, ast.Assign)
+                    and len(child.targets) == 1
+                    and isinstance(child.targets[0], ast.Attribute)
+                    and isinstance(child.targets[0].value, ast.Name)
+                    and child.targets[0].value.id == "self"
                 ):
-                    attr = node.targets[0].attr
+                    attr = child.targets[0].attr
                     if attr not in annotations:
-                        source = node.value
+                        source = child.value
                         if isinstance(source, ast.BoolOp):
                             source = source.values[0]
                         hint = hints.get(source.id) if isinstance(source, ast.Name) else None
@@ -277,7 +277,7 @@ def concrete(value: Value, model: z3.ModelRef) -> Value:
         return model.eval(e, model_completion=True)
 
     if isinstance(value, IntV | RealV | BoolV | StrV):
-        return type(value)(ev(value.e))  # type: ignore[call-arg]
+        return type(value)(ev(value.e))
     if isinstance(value, TupleV):
         return TupleV(tuple(concrete(v, model) for v in value.items))
     if isinstance(value, SeqV):
@@ -574,7 +574,7 @@ class Checker:
         solver = z3.Solver()
         solver.set("timeout", int(self.timeout * 1000))
         solver.add(formula)
-        return solver.check() != z3.unsat
+        return bool(solver.check() != z3.unsat)
 
     def final_view(self, args: dict[str, Value], path: Path) -> dict[str, Value]:
         """Parameters as a postcondition sees them: mutated objects, not rebindings."""
@@ -665,7 +665,7 @@ class Checker:
             return False  # the run went past a bound: not a concrete counterexample
 
         def holds(expr: z3.BoolRef) -> bool:
-            return z3.is_true(model.eval(z3.simplify(expr), model_completion=True))
+            return bool(z3.is_true(model.eval(z3.simplify(expr), model_completion=True)))
 
         if not holds(again.assumption):
             return False

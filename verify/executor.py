@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import z3
@@ -98,7 +98,7 @@ class Stream:
     """The elements of an iterable, unrolled: (present, element) for the first LOOP_BOUND,
     whether there are more, and the exact count where it is known."""
 
-    elements: list[tuple[z3.BoolRef, Value]]
+    elements: Sequence[tuple[z3.BoolRef, Value]]
     more: z3.BoolRef
     size: z3.ArithRef | None = None
     filtered: bool = False
@@ -140,7 +140,7 @@ class Context:
 
 
 def _is_false(condition: z3.BoolRef) -> bool:
-    return z3.is_false(z3.simplify(condition))
+    return bool(z3.is_false(z3.simplify(condition)))
 
 
 class Executor:
@@ -402,17 +402,17 @@ class Executor:
                         if not z3.is_int_value(simplified) or simplified.as_long() == 0:
                             raise Unsupported("range() with a non-constant step", line)
                         step_value = simplified.as_long()
-                    elements = []
+                    steps_list: list[tuple[z3.BoolRef, Value]] = []
                     for i in range(LOOP_BOUND):
                         current = start + i * step_value
                         present = current < stop if step_value > 0 else current > stop
-                        elements.append((present, IntV(current)))
+                        steps_list.append((present, IntV(current)))
                     last = start + LOOP_BOUND * step_value
                     more = last < stop if step_value > 0 else last > stop
                     span = stop - start if step_value > 0 else start - stop
                     magnitude = abs(step_value)
-                    count = z3.If(span > 0, (span + magnitude - 1) / magnitude, 0)
-                    out.append((p, Stream(elements, more, count)))
+                    steps = z3.If(span > 0, (span + magnitude - 1) / magnitude, 0)
+                    out.append((p, Stream(steps_list, more, steps)))
                 return out
             results = []
             for p, sources in self.exprs(iterable.args, path):
@@ -428,7 +428,7 @@ class Executor:
                     results.append((p, Stream(numbered, first.more, first.size)))
                 else:
                     size = min(len(s.elements) for s in streams)
-                    elements = []
+                    elements: list[tuple[z3.BoolRef, Value]] = []
                     for i in range(size):
                         present = z3.And(*[s.elements[i][0] for s in streams])
                         elements.append((present, TupleV(tuple(s.elements[i][1] for s in streams))))
@@ -928,7 +928,8 @@ class Executor:
                         path, "raise", f"{text} in range", line, z3.BoolVal(False), "IndexError"
                     )
                     raise _Ended(path.end("raise", raised="IndexError", line=line))
-                return base.items[position]
+                item: Value = base.items[position]
+                return item
             self.oblige(
                 path, "raise", f"{text} in range", line, z3.And(i >= -size, i < size), "IndexError"
             )
@@ -1062,11 +1063,11 @@ class Executor:
         if isinstance(func, ast.Attribute):
             return self.call_method(func, node, path, line)
         out: Results = []
-        for p, target in self.expr(func, path):  # e.g. getattr(obj, name)()
-            if target is None:
+        for p, callee in self.expr(func, path):  # e.g. getattr(obj, name)()
+            if callee is None:
                 out.append((p, None))
             else:
-                out.extend(self.call_value(target, node, p, line))
+                out.extend(self.call_value(callee, node, p, line))
         return out
 
     def bind_args(
@@ -1415,11 +1416,11 @@ def _fold(ex: Executor, node: ast.Call, path: Path, line: int, kind: str) -> Res
     out: Results = []
     if kind in ("min", "max") and len(node.args) >= 2:
         for p, vs in _args(ex, node, path):
-            result = vs[0]
+            best = vs[0]
             for v in vs[1:]:
-                better = ex.compare(ast.Lt() if kind == "min" else ast.Gt(), v, result, line)
-                result = _merge(better, v, result, line)
-            out.append((p, result))
+                better = ex.compare(ast.Lt() if kind == "min" else ast.Gt(), v, best, line)
+                best = _merge(better, v, best, line)
+            out.append((p, best))
         return out
     if len(node.args) != 1:
         raise Unsupported(f"{kind}() with these arguments", line)

@@ -47,7 +47,7 @@ def _parse_expr(text: str, line: int) -> ast.expr | None:
         return None
     for child in ast.walk(node):
         if hasattr(child, "lineno"):
-            child.lineno = line  # type: ignore[attr-defined]
+            child.lineno = line
     return node
 
 
@@ -70,8 +70,9 @@ def _docstring_conditions(
             kind, _, text = match.groups()
             expr = _parse_expr(text, number)
             target = {"pre": pre, "post": post, "inv": inv}[kind]
+            kinds: dict[str, Kind] = {"pre": "pre", "post": "post", "inv": "invariant"}
             condition = Condition(
-                {"pre": "pre", "post": "post", "inv": "invariant"}[kind],
+                kinds[kind],
                 text,
                 expr if expr is not None else ast.Constant(None),
                 number,

@@ -236,7 +236,7 @@ def equal(a: Value, b: Value, line: int = 0) -> z3.BoolRef:
 def merge(cond: z3.BoolRef, a: Value, b: Value, line: int = 0) -> Value:
     """If(cond, a, b) for values of the same shape; None when shapes differ."""
     if type(a) is type(b) and isinstance(a, IntV | RealV | BoolV | StrV):
-        return type(a)(z3.If(cond, a.e, b.e))  # type: ignore[call-arg, attr-defined]
+        return type(a)(z3.If(cond, a.e, b.e))  # type: ignore[attr-defined]
     if (isinstance(a, IntV) and isinstance(b, RealV)) or (
         isinstance(a, RealV) and isinstance(b, IntV)
     ):
@@ -248,7 +248,7 @@ def merge(cond: z3.BoolRef, a: Value, b: Value, line: int = 0) -> Value:
     if isinstance(a, TupleV) and isinstance(b, TupleV) and len(a.items) == len(b.items):
         merged = [merge(cond, x, y, line) for x, y in zip(a.items, b.items, strict=True)]
         if all(m is not None for m in merged):
-            return TupleV(tuple(merged))  # type: ignore[arg-type]
+            return TupleV(tuple(merged))
     raise Unsupported("values of different types on different paths", line)
 
 

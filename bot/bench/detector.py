@@ -91,7 +91,7 @@ def quixbugs(model: Any) -> dict[str, Any]:
     ranks = []
     baseline = []
     flagged = 0
-    hunk_risks = []
+    hunk_risks: list[float] = []
     analyzer = DetectorAnalyzer()
     for record in records:
         text = record["buggy"]
@@ -155,7 +155,7 @@ def real_fixes(model: Any) -> dict[str, Any]:
 
 
 def _commits() -> list[dict[str, Any]]:
-    records = []
+    records: list[dict[str, Any]] = []
     for path in sorted((SHARED / "commits").glob("*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             records.extend(json.loads(line) for line in handle)

@@ -255,7 +255,6 @@ def speed(model: Any) -> dict[str, Any]:
     from review_models.lm.score import FileInput, HunkInput
 
     files = []
-    tokens_total = 0
     rng = random.Random(3)
     changed = 0
     for path in stdlib_files(80, min_lines=200, max_lines=900):
@@ -263,9 +262,9 @@ def speed(model: Any) -> dict[str, Any]:
         lines = text.split("\n")
         hunks = []
         for index in range(5):
-            start = rng.randrange(1, max(2, len(lines) - 12))
-            added = frozenset(range(start, start + 10))
-            hunks.append(HunkInput((path.name, index), start, start + 9, added, ()))
+            first = rng.randrange(1, max(2, len(lines) - 12))
+            added = frozenset(range(first, first + 10))
+            hunks.append(HunkInput((path.name, index), first, first + 9, added, ()))
             changed += 10
         files.append(FileInput(path.name, text, tuple(hunks)))
         if changed >= 2000:

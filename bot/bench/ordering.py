@@ -110,7 +110,8 @@ def _imports_of(tree: ast.Module, module: str, is_package: bool) -> tuple[set[st
     """(modules imported, names imported with their modules as 'mod:name')."""
     from ordering.python import resolve_relative
 
-    modules, names = set(), set()
+    modules: set[str] = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             modules.update(a.name for a in node.names)

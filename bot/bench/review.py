@@ -27,7 +27,7 @@ def make_change(
     """Edit real stdlib modules: per file, rewrite some lines and insert others."""
     rng = random.Random(seed)
     per_file = changed_lines // files
-    patches = []
+    patches: list[str] = []
     post: dict[str, str] = {}
     for source in stdlib_files(files):
         old = source.read_text(encoding="utf-8").splitlines(keepends=True)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.GithubObject import NotSet
+from github.CheckRun import CheckRun
 from github.PullRequest import PullRequest as GhPull
 from github.Repository import Repository
 
@@ -250,7 +251,7 @@ class GitHubHost:
             commit=commit,
             body=body,
             event=event if event is not None else NotSet,
-            comments=[_review_comment(c) for c in comments],
+            comments=[_review_comment(c) for c in comments],  # type: ignore[misc]
         )
 
     def _find_rejected(self, pull: GhPull, commit: Any, comments: list[InlineComment]) -> list[str]:
@@ -295,10 +296,11 @@ class GitHubHost:
             self._checks[key] = run.id
             return
         run_id = self._checks.get(key)
-        run = repo.get_check_run(run_id) if run_id else None
-        if run is None:
+        found: CheckRun | None = repo.get_check_run(run_id) if run_id else None
+        if found is None:
             existing = list(repo.get_commit(pr.head_sha).get_check_runs(check_name=CHECK_NAME))
-            run = existing[0] if existing else repo.create_check_run(CHECK_NAME, pr.head_sha)
+            found = existing[0] if existing else repo.create_check_run(CHECK_NAME, pr.head_sha)
+        run = found
         annotations = [
             {
                 "path": a.path,
@@ -361,4 +363,4 @@ def _file_diff(file: Any, missing: list[str]) -> str:
     target = "/dev/null" if file.status == "removed" else f"b/{new}"
     if not patch.endswith("\n"):
         patch += "\n"
-    return head + f"--- {source}\n+++ {target}\n" + patch
+    return str(head + f"--- {source}\n+++ {target}\n" + patch)

@@ -138,7 +138,7 @@ class GitLabHost:
             repo,
             number,
             refs.get("head_sha") or mr.sha,
-            refs.get("base_sha"),
+            refs.get("base_sha") or mr.sha,
             start_sha=refs.get("start_sha"),
             fork=mr.source_project_id != mr.target_project_id,
             draft=bool(getattr(mr, "draft", False)),

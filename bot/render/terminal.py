@@ -94,15 +94,11 @@ def _finding(console: _Lines, finding: Finding, file: ReviewFile | None) -> None
                 number = line.old_no if finding.side == "old" else line.new_no
                 kind_ok = line.kind != ("add" if finding.side == "old" else "del")
                 if number is not None and kind_ok and finding.line <= number <= finding.end_line:
-                    console.line(
-                        Text(f"    {number:>5} | {line.text}", style="yellow"),
-                        overflow="ellipsis",
-                        no_wrap=True,
-                    )
+                    console.line(Text(f"    {number:>5} | {line.text}", style="yellow"), cut=True)
     if finding.suggestion is not None:
         console.line(Text("    suggested replacement:", style="green"))
-        for line in finding.suggestion.rstrip("\n").split("\n"):
-            console.line(Text(f"          | {line}", style="green"), cut=True)
+        for replacement in finding.suggestion.rstrip("\n").split("\n"):
+            console.line(Text(f"          | {replacement}", style="green"), cut=True)
 
 
 def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> None:

@@ -64,7 +64,7 @@ def export(model: Detector, work: Path, log: dtrain.Trainer, started: float) -> 
     logits = np.concatenate([logits_v, logits_c])
     labels = np.concatenate([labels_v, labels_c])
     temperature = dtrain.fit_temperature(logits, labels)
-    model.temperature.fill_(temperature)
+    model.get_buffer("temperature").fill_(temperature)
     probs = 1 / (1 + np.exp(-logits / temperature))
     thresholds, table = thresholds_from(probs, labels)
     metrics: dict[str, object] = {}

@@ -47,7 +47,7 @@ class DetectorModel:
     def __init__(self, model: Detector, meta: dict[str, object]) -> None:
         self.model = model
         self.meta = meta
-        self.temperature = float(model.temperature)
+        self.temperature = float(model.get_buffer("temperature"))
         raw = meta.get("thresholds", {})
         self.thresholds: dict[str, float] = dict(raw) if isinstance(raw, dict) else {}
         self.version = str(meta.get("version", "untrained"))

@@ -123,13 +123,13 @@ def _batches(packed: Packed, batch_size: int, rng: np.random.Generator) -> list[
     """Length-bucketed batches in random order (less padding, same distribution)."""
     order = rng.permutation(len(packed))
     lengths = np.diff(packed.offsets)[order]
-    chunks = []
+    chunks: list[np.ndarray] = []
     span = batch_size * 50
     for start in range(0, len(order), span):
         part = order[start : start + span]
         part = part[np.argsort(lengths[start : start + span], kind="stable")]
         chunks.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
-    rng.shuffle(chunks)  # type: ignore[arg-type]
+    rng.shuffle(chunks)  # type: ignore[arg-type,unused-ignore]
     return chunks
 
 
@@ -170,7 +170,7 @@ def predict(
                 if batch.repair[b] >= 0:
                     repair_ok[b] = int(joint[b].item() == batch.repair[b].item() and hit[b])
                 elif batch.has_ptr[b]:
-                    j = joint[b].item() - width
+                    j = int(joint[b].item()) - width
                     repair_ok[b] = int(j >= 0 and bool(batch.ptr[b, j]) and bool(hit[b]))
             rep_hit.append(repair_ok)
     inverse = np.empty_like(order)
@@ -331,7 +331,7 @@ class Trainer:
             parts = losses(model, batch)
             loss = parts["detect"] + 0.5 * parts["repair"] + 0.2 * parts["family"]
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             step += 1

@@ -50,8 +50,10 @@ class CodeLM(nn.Module):
         length = ids.shape[1]
         positions = torch.arange(length, device=ids.device).unsqueeze(0)
         x = self.embed(ids) + self.pos(positions)
-        x = self.blocks(x, mask=self.causal[:length, :length], is_causal=True)
-        return self.norm(x)
+        causal = self.get_buffer("causal")
+        x = self.blocks(x, mask=causal[:length, :length], is_causal=True)
+        out: torch.Tensor = self.norm(x)
+        return out
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return hidden @ self.embed.weight.T

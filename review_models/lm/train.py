@@ -65,8 +65,8 @@ class LMTrainer:
             vocab = Vocab.build((s for s in sample if s), vocab_size)
             vocab.save(vocab_path)
             self.log(f"vocabulary: {len(vocab)} tokens")
-        for split, items in by_split.items():
-            target = self.work / f"{split}.npz"
+        for split_name, items in by_split.items():
+            target = self.work / f"{split_name}.npz"
             if target.exists():
                 continue
             ids: list[np.ndarray] = []
@@ -80,7 +80,7 @@ class LMTrainer:
                 ids.append(array)
                 total += len(array)
                 offsets.append(total)
-                if total >= TOKEN_CAPS[split]:
+                if total >= TOKEN_CAPS[split_name]:
                     break
             np.savez(
                 target,
@@ -88,7 +88,7 @@ class LMTrainer:
                 offsets=np.array(offsets, np.int64),
                 paths=np.array([i.path for i in items[: len(offsets) - 1]]),
             )
-            self.log(f"{split}: {total} tokens from {len(offsets) - 1} files")
+            self.log(f"{split_name}: {total} tokens from {len(offsets) - 1} files")
         return vocab
 
     def train(
@@ -133,7 +133,7 @@ class LMTrainer:
                 logits.reshape(-1, logits.shape[-1]), chunk[:, 1:].reshape(-1)
             )
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             step += 1
@@ -180,4 +180,4 @@ def train_and_export(
 
         meta = export_lm(model, vocab, work, trainer.log)
         meta["training_hours"] = round((time.monotonic() - started) / 3600, 2)
-        (Path(meta["path"]) / "lm.json").write_text(json.dumps(meta, indent=2) + "\n")
+        (Path(str(meta["path"])) / "lm.json").write_text(json.dumps(meta, indent=2) + "\n")
