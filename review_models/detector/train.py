@@ -336,7 +336,8 @@ class Trainer:
             optimizer.step()
             step += 1
             for key, value in parts.items():
-                running[key] = 0.98 * running.get(key, float(value)) + 0.02 * float(value)
+                number = float(value.detach())
+                running[key] = 0.98 * running.get(key, number) + 0.02 * number
             bar.update(1)
             if step % 50 == 0:
                 bar.set_postfix({k: f"{v:.3f}" for k, v in running.items()})

@@ -137,7 +137,7 @@ class LMTrainer:
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             step += 1
-            value = float(loss) / math.log(2)
+            value = float(loss.detach()) / math.log(2)
             running = value if running is None else 0.98 * running + 0.02 * value
             bar.update(1)
             if step % 50 == 0:
