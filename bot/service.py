@@ -119,9 +119,7 @@ def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
     stop = threading.Event()
     start_sweeper(
         CeleryPublisher(app),
-        lambda: runtime.store.stale_queued(
-            max(5.0, runtime.settings.poll_seconds * 10)
-        ),
+        lambda: runtime.store.stale_queued(max(5.0, runtime.settings.poll_seconds * 10)),
         max(2.0, runtime.settings.lease_seconds / 4),
         stop,
     )

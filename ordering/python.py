@@ -83,6 +83,62 @@ def _spans_for(lines: list[str], changed: Iterable[int]) -> list[tuple[int, int]
     return spans
 
 
+def _only_touched_members(
+    lines: list[str], start: int, end: int, changed: frozenset[int]
+) -> list[str]:
+    """For a class, blank the members no changed line touches: parsing a whole class for one
+    changed method costs as much as the rest of the ordering. Line numbers stay put."""
+    first = start
+    while first <= end and lines[first - 1].lstrip().startswith("@"):
+        first += 1
+    if first > end or not lines[first - 1].startswith("class "):
+        return lines
+    header_end = first
+    depth = 0
+    for number in range(first, end + 1):
+        text = lines[number - 1]
+        depth += text.count("(") + text.count("[") - text.count(")") - text.count("]")
+        if depth <= 0 and text.rstrip().endswith(":"):
+            header_end = number
+            break
+    body = [
+        n
+        for n in range(header_end + 1, end + 1)
+        if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+    ]
+    if not body:
+        return lines
+    indent = len(lines[body[0] - 1]) - len(lines[body[0] - 1].lstrip())
+    members: list[tuple[int, int]] = []
+    for number in body:
+        text = lines[number - 1]
+        level = len(text) - len(text.lstrip())
+        starts = (
+            level == indent
+            and text.lstrip()[:1] not in ")]}"
+            and not (_CONTINUES.match(text.lstrip()))
+        )
+        if starts and not (
+            members
+            and lines[members[-1][1] - 1].lstrip().startswith("@")
+            and members[-1][1] == number - 1
+        ):
+            members.append((number, number))
+        elif members:
+            members[-1] = (members[-1][0], number)
+    kept = [(a, b) for a, b in members if any(a <= n <= b for n in changed)]
+    if len(kept) == len(members):
+        return lines
+    out = list(lines)
+    for a, b in members:
+        if (a, b) not in kept:
+            for number in range(a, b + 1):
+                out[number - 1] = ""
+    if not kept:
+        out[members[0][0] - 1] = " " * indent + "pass"
+    return out
+
+
 def _parse_snippet(lines: list[str], start: int, end: int) -> ast.Module | None:
     # Leading newlines put the snippet at its real line numbers (cheaper than renumbering).
     snippet = "\n" * (start - 1) + "\n".join(lines[start - 1 : end])
@@ -111,6 +167,7 @@ class _Collector(ast.NodeVisitor):
         self.use_lines: list[tuple[int, str]] = []
         self._scope: list[str] = []
         self._in_function = 0  # assignments inside functions are locals, not definitions
+        self.prune = True  # off for the file's import statements (their lines are renumbered)
 
     def _touches(self, node: ast.AST) -> bool:
         start = getattr(node, "lineno", 0)
@@ -123,6 +180,19 @@ class _Collector(ast.NodeVisitor):
     def _any_between(self, start: int, end: int) -> bool:
         index = bisect.bisect_left(self._sorted, start)
         return index < len(self._sorted) and self._sorted[index] <= end
+
+    def generic_visit(self, node: ast.AST) -> None:
+        # Statements that no changed line touches can neither define nor use anything the
+        # change touched: skip them without walking their subtrees.
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                for item in value:
+                    if self.prune and isinstance(item, ast.stmt) and not self._touches(item):
+                        continue
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     def _define(self, node: ast.AST, name: str) -> None:
         qualified = ".".join([*self._scope, name])
@@ -236,15 +306,19 @@ def python_facts(item: OrderInput, kind: FileKind) -> FileFacts:
     collector = _Collector(item.changed_lines, module, is_package)
     spans = _spans_for(lines, item.changed_lines)
     imports = _import_statements(text)
+    collector.prune = False
     try:
         collector.visit(ast.parse(imports))
     except (SyntaxError, ValueError):
         for statement in imports.split("\n"):  # one odd statement must not hide the rest
             with contextlib.suppress(SyntaxError, ValueError):
                 collector.visit(ast.parse(statement))
+    collector.prune = True
     trees: list[ast.Module] = []
     for start, end in spans:
-        tree = _parse_snippet(lines, start, end)
+        tree = _parse_snippet(
+            _only_touched_members(lines, start, end, item.changed_lines), start, end
+        )
         if tree is None:
             tree = _parse_snippet(lines, 1, len(lines))  # an unusual layout: parse it all
             trees = [tree] if tree is not None else []

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
-from github.GithubObject import NotSet
 from github.CheckRun import CheckRun
+from github.GithubObject import NotSet
 from github.PullRequest import PullRequest as GhPull
 from github.Repository import Repository
 

@@ -430,10 +430,12 @@ def test_stdin_diff_through_the_console_script(tmp_path: Path) -> None:
 
 def test_terminal_shows_findings_with_code_and_replacement(repo: Repo, run_cli: Run) -> None:
     repo.commit("base", {"conf.py": "import yaml\n\n\ndef load(text):\n    return text\n"})
-    repo.commit("head", {"conf.py": "import yaml\n\n\ndef load(text):\n"
-                         "    return yaml.load(text)\n"})
-    code, out, _ = run_cli("review", "--range", "HEAD~1..HEAD", "--repo", str(repo.root),
-                           "--color", "never", FAST)
+    repo.commit(
+        "head", {"conf.py": "import yaml\n\n\ndef load(text):\n    return yaml.load(text)\n"}
+    )
+    code, out, _ = run_cli(
+        "review", "--range", "HEAD~1..HEAD", "--repo", str(repo.root), "--color", "never", FAST
+    )
     assert code == 1
     assert "error semgrep/yaml-unsafe-load" in out
     assert "    5 |     return yaml.load(text)" in out

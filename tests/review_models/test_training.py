@@ -27,8 +27,9 @@ def _files(count: int) -> list[corpus.SourceFile]:
 
 def test_detector_training_steps_checkpoint_and_resume(tmp_path: Path) -> None:
     target = tmp_path / "train.npz"
-    count = ddata.build_synthetic(_files(40), target, seed=3, per_file=4, processes=1,
-                                  progress=False)
+    count = ddata.build_synthetic(
+        _files(40), target, seed=3, per_file=4, processes=1, progress=False
+    )
     packed = ddata.Packed.load(target)
     assert count == len(packed) > 20 and 0 < packed.label.mean() < 1
     trainer = dtrain.Trainer(tmp_path, hours=1.0, threads=1)
@@ -50,10 +51,10 @@ def test_lm_training_steps_and_resume(tmp_path: Path) -> None:
     texts = [corpus.read_source(f) for f in _files(30)]
     streams = [[token_text(t) for t in lex(t)] for t in texts if t]
     vocab = Vocab.build(streams, 512)
-    ids = np.concatenate([np.array([BOS, *(vocab.id(x) for x in s)], np.uint16)
-                          for s in streams])
-    np.savez(tmp_path / "train.npz", ids=ids, offsets=np.array([0, len(ids)]),
-             paths=np.array(["x"]))
+    ids = np.concatenate([np.array([BOS, *(vocab.id(x) for x in s)], np.uint16) for s in streams])
+    np.savez(
+        tmp_path / "train.npz", ids=ids, offsets=np.array([0, len(ids)]), paths=np.array(["x"])
+    )
     trainer = LMTrainer(tmp_path, hours=1.0, threads=1)
     # A small config keeps the test quick; the shipped model's is LMConfig().
     import review_models.lm.train as lm_train
