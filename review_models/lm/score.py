@@ -213,5 +213,5 @@ def _summarize(values: list[tuple[int, float, bool, bool]]) -> HunkEntropy:
 
 @functools.lru_cache(maxsize=1)
 def shared_model() -> EntropyModel:
-    torch.set_flush_denormal(True)
+    # No flush-to-zero here: it is process-wide, and only training needs it.
     return EntropyModel.load()
