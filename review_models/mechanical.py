@@ -33,6 +33,26 @@ def _tokens(lines: Sequence[str]) -> list[str]:
     return [t.text for t in lex("\n".join(lines), layout=False)]
 
 
+def _reindented(removed: Sequence[str], added: Sequence[str]) -> bool:
+    """A line kept word for word but moved to another indentation: in Python that moves it
+    into or out of a block, which is not formatting."""
+
+    def indents(lines: Sequence[str]) -> dict[str, Counter[int]]:
+        out: dict[str, Counter[int]] = {}
+        for line in lines:
+            if line.strip():
+                out.setdefault(line.strip(), Counter())[len(line) - len(line.lstrip())] += 1
+        return out
+
+    before, after = indents(removed), indents(added)
+    return any(before[key] != after[key] for key in before.keys() & after.keys())
+
+
+def formatting_only(removed: Sequence[str], added: Sequence[str]) -> bool:
+    """True when an edit leaves the tokens and the block structure as they were."""
+    return _tokens(removed) == _tokens(added) and not _reindented(removed, added)
+
+
 def _norm(line: str) -> str:
     return " ".join(line.split())
 
@@ -80,7 +100,7 @@ def classify(hunks: Sequence[HunkText]) -> dict[tuple[str, int], Mechanical]:
         if not removed_norm and not added_norm:
             out[hunk.key] = Mechanical("formatting", "blank lines only")
             continue
-        if removed_tokens == added_tokens:
+        if removed_tokens == added_tokens and not _reindented(hunk.removed, hunk.added):
             out[hunk.key] = Mechanical("formatting", "formatting only: the tokens are unchanged")
             continue
         if (

@@ -124,7 +124,19 @@ class Inputs:
                 ((size > LOOP_BOUND,), f"lists of composite values modelled up to {LOOP_BOUND}")
             )
             self.ctx.domain.append(size >= 0)
-            return BListV(size, items)
+            ids: tuple[z3.ArithRef, ...] = ()
+            if all(isinstance(item, SeqV) and not item.tuple_like for item in items):
+                # The caller may pass one list twice: identity is part of the input.
+                ids = tuple(z3.Int(f"{name}[{i}] is") for i in range(len(items)))
+                for i, ident in enumerate(ids):
+                    self.ctx.domain.append(z3.And(ident >= 0, ident <= i))
+                    for j in range(i):
+                        first, seq = items[j], items[i]
+                        assert isinstance(first, SeqV) and isinstance(seq, SeqV)
+                        self.ctx.domain.append(
+                            z3.Implies(ident == j, z3.And(ids[j] == j, seq.e == first.e))
+                        )
+            return BListV(size, items, ids)
         if base in ("dict", "Dict", "Mapping", "MutableMapping") and len(args) == 2:
             key, value = self.atomic_kind(args[0]), self.atomic_kind(args[1])
             if key is None or value is None:
@@ -229,7 +241,13 @@ def to_json(value: Value, model: z3.ModelRef, ctx: Context) -> Any:
         return [_atom_json(ev(value.e[i])) for i in range(min(size, 10_000))]
     if isinstance(value, BListV):
         size = ev(value.length).as_long()
-        return [to_json(v, model, ctx) for v in value.items[:size]]
+        shown: list[Any] = []
+        for i, v in enumerate(value.items[:size]):
+            first = ev(value.ids[i]).as_long() if value.ids else i
+            shown.append(
+                f"<the same list as item {first}>" if first != i else to_json(v, model, ctx)
+            )
+        return shown
     if isinstance(value, DictV):
         keys, _ = _array_entries(ev(value.has))
         values = dict((str(k), v) for k, v in _array_entries(ev(value.val))[0])
@@ -288,7 +306,11 @@ def concrete(value: Value, model: z3.ModelRef) -> Value:
         seq = z3.Concat(*[z3.Unit(i) for i in items]) if len(items) > 1 else z3.Unit(items[0])
         return SeqV(seq, value.elem, value.tuple_like)
     if isinstance(value, BListV):
-        return BListV(ev(value.length), tuple(concrete(v, model) for v in value.items))
+        return BListV(
+            ev(value.length),
+            tuple(concrete(v, model) for v in value.items),
+            tuple(ev(i) for i in value.ids),
+        )
     if isinstance(value, DictV):
         return DictV(ev(value.has), ev(value.val), value.key, value.value)
     if isinstance(value, ObjV):

@@ -9,6 +9,7 @@ import ast
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import z3
 
@@ -57,6 +58,9 @@ class Path:
     # Names bound to objects that may be shared with something else (a loop variable over a
     # list of lists, an alias of another name): mutating them needs a heap model we lack.
     borrowed: frozenset[str] = frozenset()
+    # Loop variables that are items of a parameter's list of lists: (name, container, index),
+    # so a mutation through the name reaches the container and the items it aliases.
+    origins: tuple[tuple[str, str, int], ...] = ()
 
     def add(self, condition: z3.BoolRef) -> Path:
         return dataclasses.replace(self, cond=(*self.cond, condition))
@@ -72,7 +76,10 @@ class Path:
             shared = shared | {name}
         elif borrowed is False:
             shared = shared - {name}
-        return dataclasses.replace(self, env=env, rebound=rebound, borrowed=shared)
+        origins = self.origins
+        if rebinding and any(o[0] == name for o in origins):
+            origins = tuple(o for o in origins if o[0] != name)
+        return dataclasses.replace(self, env=env, rebound=rebound, borrowed=shared, origins=origins)
 
     def end(
         self, status: str, value: Value | None = None, raised: str | None = None, line: int = 0
@@ -487,6 +494,15 @@ class Executor:
     def for_loop(self, node: ast.For, path: Path) -> list[Path]:
         if node.orelse:
             raise Unsupported("for/else", node.lineno)
+        if (
+            isinstance(node.iter, ast.Name)
+            and isinstance(node.target, ast.Name)
+            and node.iter.id not in path.borrowed
+            and isinstance(path.env.get(node.iter.id), BListV)
+            and cast(BListV, path.env[node.iter.id]).ids
+            and not _assigns(node.body, node.iter.id)
+        ):
+            return self._loop_over_items(node, node.iter.id, node.target.id, path)
         out = []
         for start, stream in self.iterate(node.iter, path, node.lineno):
             more = stream.more
@@ -511,6 +527,41 @@ class Executor:
             for p in live:
                 out.append(p.add(z3.Not(more)))
                 self.ctx.cuts.append(((*p.cond, more), f"loop unrolled {LOOP_BOUND} times"))
+        return [p for p in out if not _is_false(z3.And(*p.cond))]
+
+    def _loop_over_items(self, node: ast.For, container: str, name: str, path: Path) -> list[Path]:
+        """`for item in lists:` over a parameter's list of lists, reading each item as it is
+        now (an earlier iteration may have mutated it through an alias)."""
+        out = []
+        live = [path]
+        count = len(cast(BListV, path.env[container]).items)
+        for index in range(count):
+            next_live = []
+            for p in live:
+                current = cast(BListV, p.env[container])
+                present = z3.IntVal(index) < current.length
+                out.append(p.add(z3.Not(present)))
+                entered = self.assign(
+                    node.target, current.items[index], p.add(present), node.lineno
+                )
+                entered = entered.bind(name, entered.env[name], borrowed=True)
+                entered = dataclasses.replace(
+                    entered, origins=(*entered.origins, (name, container, index))
+                )
+                for end in self.block(node.body, [entered]):
+                    if end.status == "break":
+                        out.append(dataclasses.replace(end, status="live"))
+                    elif end.status == "continue":
+                        next_live.append(dataclasses.replace(end, status="live"))
+                    elif end.status == "live":
+                        next_live.append(end)
+                    else:
+                        out.append(end)
+            live = next_live
+        for p in live:
+            more = cast(BListV, p.env[container]).length > count
+            out.append(p.add(z3.Not(more)))
+            self.ctx.cuts.append(((*p.cond, more), f"loop unrolled {LOOP_BOUND} times"))
         return [p for p in out if not _is_false(z3.And(*p.cond))]
 
     def while_loop(self, node: ast.While, path: Path) -> list[Path]:
@@ -1223,6 +1274,17 @@ class Executor:
         by a local name. None where the object may be shared (no heap model)."""
         if isinstance(receiver, ast.Name):
             name = receiver.id
+            origin = next((o for o in path.origins if o[0] == name), None)
+            if origin is not None:
+                _, container, index = origin
+
+                def store_item(p: Path, v: Value) -> Path:
+                    holder = p.env[container]
+                    assert isinstance(holder, BListV)
+                    p = p.bind(container, holder.store(index, v), rebinding=False)
+                    return p.bind(name, v, rebinding=False)
+
+                return store_item
             if name in path.borrowed:
                 return None
             return lambda p, v: p.bind(name, v, rebinding=False)
@@ -1615,3 +1677,12 @@ BUILTINS: dict[str, Builtin] = {
     "print": _print,
 }
 BUILTINS = {k: v for k, v in BUILTINS.items() if v is not None}
+
+
+def _assigns(body: list[ast.stmt], name: str) -> bool:
+    """Whether the statements rebind `name` anywhere."""
+    return any(
+        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store | ast.Del)
+        for statement in body
+        for node in ast.walk(statement)
+    )

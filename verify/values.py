@@ -74,7 +74,24 @@ class BListV(Value):
 
     length: z3.ArithRef
     items: tuple[Value, ...]
+    # Object identity of the items (a parameter's inner lists may be one list twice): item i
+    # is the same object as item ids[i] (ids[i] <= i, pointing at the first occurrence).
+    # Empty: every item is its own object.
+    ids: tuple[z3.ArithRef, ...] = ()
     kind = "list"
+
+    def store(self, index: int, value: Value) -> BListV:
+        """Item `index` mutated in place to `value`: every item that is the same object
+        changes with it."""
+        items = list(self.items)
+        items[index] = value
+        if self.ids:
+            for other, item in enumerate(self.items):
+                if other != index:
+                    same = self.ids[other] == self.ids[index]
+                    changed = merge(same, value, item)
+                    items[other] = changed
+        return BListV(self.length, tuple(items), self.ids)
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,6 +9,7 @@ from typing import Any
 from bot.analyzer import AnalysisRequest, AnalyzerOutput
 from bot.model import Finding, HunkScore
 from engine.suggest import token_suggestion
+from review_models.mechanical import formatting_only
 
 _MESSAGES = {
     "wrong-identifier": "`{tok}` looks like the wrong variable here{fix}.",
@@ -71,6 +72,7 @@ class DetectorAnalyzer:
 
         jobs: list[tuple[str, int, Any]] = []
         sources: dict[str, str] = {}
+        risk: dict[tuple[str, int], float] = {}
         for file in request.diff.files:
             if file.language != "python" or file.status == "deleted":
                 continue
@@ -78,10 +80,14 @@ class DetectorAnalyzer:
             lines = (text if text is not None else file.partial_text()).split("\n")
             sources[file.path] = "\n".join(lines)
             for hunk in file.hunks:
+                if formatting_only(
+                    [line.text for line in hunk.removed], [line.text for line in hunk.added]
+                ):
+                    risk[(file.path, hunk.index)] = 0.0  # a reformat cannot add a token bug
+                    continue
                 for window in windows_for(lines, hunk.touched_new_lines):
                     jobs.append((file.path, hunk.index, window))
         results = self._model.score([job[2] for job in jobs])
-        risk: dict[tuple[str, int], float] = {}
         best: dict[tuple[str, int], tuple[float, Any, Any]] = {}
         for (path, hunk_index, window), result in zip(jobs, results, strict=True):
             key = (path, hunk_index)

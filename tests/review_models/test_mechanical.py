@@ -17,6 +17,12 @@ def test_each_kind() -> None:
     assert kinds((("__version__ = '1.2.3'",), ("__version__ = '1.2.4'",))) == ["version"]
     assert kinds((("y = old_name(1)",), ("y = new_name(1)",))) == ["rename"]
     assert kinds((("if a < b:",), ("if a <= b:",))) == [None]
+    assert kinds((("f(a,", "  b)"), ("f(a, b)",))) == ["formatting"]
+
+
+def test_moving_a_line_out_of_its_block_is_not_formatting() -> None:
+    # Same tokens, but `save()` now runs whatever `ok` is: in Python that is a real change.
+    assert kinds((("if ok:", "    save()"), ("if ok:", "save()"))) == [None]
 
 
 def test_repeated_edits_and_moves() -> None:

@@ -335,6 +335,39 @@ def test_loop_bound_is_unknown_not_proved_but_bugs_within_it_are_refuted() -> No
     )  # type: ignore[index]
 
 
+def test_one_list_passed_twice_is_an_input_the_contract_must_survive() -> None:
+    source = '''
+    from typing import List
+    def append_zero_to_each(lists: List[List[int]]) -> None:
+        """
+        pre: len(lists) >= 2
+        post: all(len(x) == len(__old__.lists[i]) + 1 for i, x in enumerate(lists))
+        """
+        for ls in lists:
+            ls.append(0)
+    '''
+    verdict = only(source)
+    assert verdict.status == "refuted"
+    example = verdict.counterexample
+    assert example is not None
+    shared = example["args"]["lists"]
+    assert any(isinstance(item, str) and "same list as item" in item for item in shared)
+    # Replayed with real aliasing, the function breaks its promise.
+    first: list[int] = []
+    lists = [first, first]
+    before = [len(x) for x in lists]
+    namespace: dict[str, Any] = {}
+    exec(textwrap.dedent(source), namespace)
+    namespace["append_zero_to_each"](lists)
+    assert [len(x) for x in lists] != [n + 1 for n in before]
+    # A promise that holds with or without aliasing is not refuted.
+    holds = source.replace(
+        "all(len(x) == len(__old__.lists[i]) + 1 for i, x in enumerate(lists))",
+        "all(len(x) >= 1 for x in lists)",
+    )
+    assert only(holds).status != "refuted"
+
+
 def test_counterexamples_replay_by_calling_the_function() -> None:
     source = '''
     def next_departure(bus_id: int, min_time: int) -> int:
