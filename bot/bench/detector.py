@@ -47,7 +47,7 @@ def synthetic(model: Any) -> dict[str, Any]:
             files = [f for f in corpus.collect() if f.split == "test"]
             ddata.build_synthetic(files, target, 1334, 16, progress=False)
     packed = ddata.Packed.load(target)
-    result = dtrain.evaluate(model.model, packed, model.temperature)
+    result = dtrain.evaluate(model.model, packed, model.calibration)
     by_family: dict[str, float] = {}
     _logits, loc_hit, _, _labels = dtrain.predict(model.model, packed)
     from review_models.inject import FAMILIES
@@ -138,9 +138,9 @@ def real_fixes(model: Any) -> dict[str, Any]:
     if not target.exists():
         return {"skipped": "runs/detector/real-eval.npz not built (redline train detector)"}
     packed = ddata.Packed.load(target)
-    result = dtrain.evaluate(model.model, packed, model.temperature)
+    result = dtrain.evaluate(model.model, packed, model.calibration)
     logits, _loc_hit, _, labels = dtrain.predict(model.model, packed)
-    probs = 1 / (1 + np.exp(-logits / model.temperature))
+    probs = model.calibration.probabilities(logits)  # the risk a review shows
     threshold = model.thresholds.get("default", 0.5)
     flagged = probs >= threshold
     precision = float(labels[flagged].mean()) if flagged.any() else None
@@ -240,7 +240,7 @@ def run() -> dict[str, Any]:
     return {
         "model": {
             "version": model.version,
-            "temperature": model.temperature,
+            "calibration": model.calibration.to_dict(),
             "thresholds": model.thresholds,
         },
         "synthetic_test": synthetic(model),

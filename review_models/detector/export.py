@@ -10,14 +10,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from review_models.detector import calibration as dcal
 from review_models.detector import train as dtrain
+from review_models.detector.calibration import BUG_PRIOR
 from review_models.detector.data import Packed
 from review_models.detector.model import Detector
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
-# The share of changed hunks that hold a bug in real pull requests is small; precision is
-# computed at this prior, not at the 50/50 mix of the training data.
-BUG_PRIOR = 0.05
 PRECISION_TARGETS = {"low": 0.9, "default": 0.7, "high": 0.35}
 
 
@@ -63,13 +62,12 @@ def export(model: Detector, work: Path, log: dtrain.Trainer, started: float) -> 
     logits_c, _, _, labels_c = dtrain.predict(model, calib)
     logits = np.concatenate([logits_v, logits_c])
     labels = np.concatenate([labels_v, labels_c])
-    temperature = dtrain.fit_temperature(logits, labels)
-    model.get_buffer("temperature").fill_(temperature)
-    probs = 1 / (1 + np.exp(-logits / temperature))
-    thresholds, table = thresholds_from(probs, labels)
+    calibration = dcal.fit(logits, labels)
+    # The thresholds are on the scale a review shows: the risk at the real-world prior.
+    thresholds, table = thresholds_from(calibration.probabilities(logits), labels)
     metrics: dict[str, object] = {}
     for name in ("test", "val", "real-eval"):
-        result = dtrain.evaluate(model, Packed.load(work / f"{name}.npz"), temperature)
+        result = dtrain.evaluate(model, Packed.load(work / f"{name}.npz"), calibration)
         metrics[name] = {
             k: round(v, 4) if isinstance(v, float) else v for k, v in result.__dict__.items()
         }
@@ -77,12 +75,12 @@ def export(model: Detector, work: Path, log: dtrain.Trainer, started: float) -> 
     meta = {
         "version": time.strftime("%Y.%m.%d"),
         "config": model.config.to_dict(),
-        "temperature": round(temperature, 4),
+        "calibration": {k: round(v, 5) for k, v in calibration.to_dict().items()},
         "thresholds": thresholds,
         "paranoia": table,
         "bug_prior": BUG_PRIOR,
         "metrics": metrics,
-        "training_hours": round((time.monotonic() - started) / 3600, 2),
+        "training_hours": log.hours_spent() or round((time.monotonic() - started) / 3600, 2),
     }
     WEIGHTS.mkdir(parents=True, exist_ok=True)
     state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from review_models.detector.calibration import Calibration
 from review_models.detector.data import REPAIR_EXTRA
 from review_models.detector.features import REPAIR_VOCAB, Window
 from review_models.detector.model import Detector, DetectorConfig
@@ -47,7 +48,9 @@ class DetectorModel:
     def __init__(self, model: Detector, meta: dict[str, object]) -> None:
         self.model = model
         self.meta = meta
-        self.temperature = float(model.get_buffer("temperature"))
+        self.calibration = Calibration.from_dict(
+            meta.get("calibration"), float(model.get_buffer("temperature"))
+        )
         raw = meta.get("thresholds", {})
         self.thresholds: dict[str, float] = dict(raw) if isinstance(raw, dict) else {}
         self.version = str(meta.get("version", "untrained"))
@@ -96,7 +99,8 @@ class DetectorModel:
         tok, sub_a, sub_b, kind, chg = (torch.from_numpy(g) for g in grid)
         mask_t = torch.from_numpy(mask)
         out = self.model(tok, sub_a, sub_b, kind, chg, mask_t)
-        probs = torch.sigmoid(out["bug"] / self.temperature)
+        cal = self.calibration
+        probs = torch.sigmoid(out["bug"] * cal.scale + cal.bias + cal.shift)
         loc = torch.softmax(out["loc"], dim=-1)
         top = loc.argmax(-1)
         vocab, pointer, family = self.model.repair_logits(out["hidden"], top, kind, mask_t)

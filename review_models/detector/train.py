@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
 import random
 import time
@@ -21,6 +22,7 @@ from tqdm import tqdm
 
 from review_models import corpus
 from review_models.detector import data as ddata
+from review_models.detector.calibration import Calibration
 from review_models.detector.data import Packed
 from review_models.detector.model import Detector, DetectorConfig
 
@@ -198,9 +200,10 @@ def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
     return float(total)
 
 
-def evaluate(model: Detector, packed: Packed, temperature: float) -> Evaluation:
+def evaluate(model: Detector, packed: Packed, calibration: Calibration) -> Evaluation:
+    """Figures on a packed set; probabilities at the set's own mix of bugs (not the prior)."""
     logits, loc_hit, rep_hit, labels = predict(model, packed)
-    probs = 1 / (1 + np.exp(-logits / temperature))
+    probs = calibration.probabilities(logits, at_prior=False)
     pos = labels == 1
     eps = 1e-7
     nll = float(-np.mean(labels * np.log(probs + eps) + (1 - labels) * np.log(1 - probs + eps)))
@@ -213,16 +216,6 @@ def evaluate(model: Detector, packed: Packed, temperature: float) -> Evaluation:
         nll=nll,
         count=len(labels),
     )
-
-
-def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    best, best_nll = 1.0, float("inf")
-    for t in np.exp(np.linspace(math.log(0.3), math.log(5.0), 200)):
-        p = 1 / (1 + np.exp(-logits / t))
-        nll = -np.mean(labels * np.log(p + 1e-7) + (1 - labels) * np.log(1 - p + 1e-7))
-        if nll < best_nll:
-            best, best_nll = float(t), float(nll)
-    return best
 
 
 class Trainer:
@@ -276,6 +269,18 @@ class Trainer:
             for name, recs in parts.items():
                 n = ddata.build_real(recs, self.work / f"real-{name}.npz")
                 self.log(f"real fixes {name}: {len(recs)} records, {n} hunk examples")
+
+    def account(self, phase: str, seconds: float) -> None:
+        """Wall time spent per phase, summed over resumed runs (for the model card)."""
+        path = self.work / "time.json"
+        spent = json.loads(path.read_text()) if path.exists() else {}
+        spent[phase] = round(spent.get(phase, 0.0) + seconds, 1)
+        path.write_text(json.dumps(spent, indent=2) + "\n")
+
+    def hours_spent(self) -> float:
+        path = self.work / "time.json"
+        spent: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
+        return round(sum(spent.values()) / 3600, 2)
 
     # --- training ----------------------------------------------------------------------
     def train(
@@ -342,6 +347,7 @@ class Trainer:
             if step % 50 == 0:
                 bar.set_postfix({k: f"{v:.3f}" for k, v in running.items()})
             if time.monotonic() - last_save > 300 or step == steps:
+                self.account(phase, time.monotonic() - last_save)
                 torch.save(
                     {
                         "model": model.state_dict(),
@@ -356,6 +362,7 @@ class Trainer:
                     f"{phase} step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in running.items())
                 )
         bar.close()
+        self.account(phase, time.monotonic() - last_save)
         torch.save(
             {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step},
             checkpoint,
