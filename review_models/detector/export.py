@@ -18,16 +18,20 @@ from review_models.detector.model import Detector
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 PRECISION_TARGETS = {"low": 0.9, "default": 0.7, "high": 0.35}
+# Where a precision target is out of reach: the share of clean hunks a level may flag.
+FALSE_ALARM_BUDGETS = {"low": 0.002, "default": 0.01, "high": 0.05}
+MIN_SUPPORT = 30  # flagged bugs needed before a measured precision counts
 
 
 def thresholds_from(
     probs: np.ndarray, labels: np.ndarray
-) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """Lowest threshold per paranoia level whose precision at BUG_PRIOR meets the target."""
+) -> tuple[dict[str, float], dict[str, dict[str, object]]]:
+    """Lowest threshold per paranoia level whose precision at BUG_PRIOR meets the target
+    (or, out of reach, whose false alarms fit the level's budget); low >= default >= high."""
     pos = probs[labels == 1]
     neg = probs[labels == 0]
     candidates = np.unique(np.round(probs, 4))
-    table: dict[str, dict[str, float]] = {}
+    table: dict[str, dict[str, object]] = {}
     chosen: dict[str, float] = {"max": 0.0}
     stats = []
     for t in candidates:
@@ -37,15 +41,28 @@ def thresholds_from(
         precision = BUG_PRIOR * tpr / denominator if denominator > 0 else 1.0
         stats.append((float(t), precision, tpr, fpr))
     for level, target in PRECISION_TARGETS.items():
-        ok = [s for s in stats if s[1] >= target and s[2] > 0]
-        t, precision, recall, fpr = min(ok, key=lambda s: s[0]) if ok else max(stats)
+        # A precision measured on a handful of flagged bugs is noise: ask for some support.
+        ok = [s for s in stats if s[1] >= target and s[2] * len(pos) >= MIN_SUPPORT]
+        basis = "precision"
+        if not ok:
+            # The model cannot reach the precision: bound the false alarms instead, so the
+            # levels stay ordered and default stays quiet on clean code.
+            ok = [s for s in stats if s[3] <= FALSE_ALARM_BUDGETS[level]] or [max(stats)]
+            basis = "false-alarm budget"
+        t, precision, recall, fpr = min(ok, key=lambda s: s[0])
         chosen[level] = round(t, 4)
         table[level] = {
             "threshold": round(t, 4),
+            "chosen_by": basis,
             "precision_at_prior": round(precision, 3),
             "recall": round(recall, 3),
             "false_positive_rate": round(fpr, 5),
         }
+    # A less paranoid level never flags what a more paranoid one would not.
+    chosen["default"] = max(chosen["default"], chosen["high"])
+    chosen["low"] = max(chosen["low"], chosen["default"])
+    for level in PRECISION_TARGETS:
+        table[level]["threshold"] = chosen[level]
     table["max"] = {
         "threshold": 0.0,
         "precision_at_prior": BUG_PRIOR,
