@@ -155,7 +155,8 @@ def repetition(model: Any) -> dict[str, Any]:
     files = stdlib_files(200, min_lines=300, max_lines=3000)
     out: dict[str, Any] = {}
     for k in (2, 3, 5, 10, 20):
-        ratios = []
+        ratios: list[float] = []
+        pairs: list[tuple[float, float]] = []
         for path in files:
             made = _repeated_edit_pr(path.read_text(encoding="utf-8"), k, rng)
             if made is None:
@@ -178,11 +179,17 @@ def repetition(model: Any) -> dict[str, Any]:
             first = hunks[0].entropy
             rest = [h.entropy for h in hunks[1:] if h.entropy is not None]
             ratios.append(statistics.mean(rest) / first)
+            pairs.append((first, statistics.mean(rest)))
             if len(ratios) >= 12:
                 break
         out[str(k)] = {
             "prs": len(ratios),
-            "repeat_to_first_ratio": round(statistics.mean(ratios), 3) if ratios else None,
+            # The median: one PR whose first occurrence happens to be predictable (a small
+            # denominator) must not decide the figure; the ratio of the means beside it.
+            "repeat_to_first_ratio": round(statistics.median(ratios), 3) if ratios else None,
+            "ratio_of_means": (
+                round(sum(r for _, r in pairs) / sum(f for f, _ in pairs), 3) if pairs else None
+            ),
         }
     return out
 

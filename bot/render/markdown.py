@@ -91,11 +91,18 @@ def attention_map(review: Review, limit: int = 60) -> list[str]:
             "collapsed (predictable changes)</summary>",
             "",
         ]
-        for file, hunk in skims[:limit]:
+        # One line per note: twenty repeats of one edit are one thing to skim, not twenty.
+        groups: dict[str, list[str]] = {}
+        for file, hunk in skims:
             note = hunk.note or "predictable change"
-            out.append(f"- `{file.diff.path}` {_span(hunk)}: {_cell(note)}")
-        if len(skims) > limit:
-            out.append(f"- … and {len(skims) - limit} more")
+            groups.setdefault(note, []).append(f"`{file.diff.path}` {_span(hunk)}")
+        for note, places in list(groups.items())[:limit]:
+            shown = ", ".join(places[:8]) + (
+                f" and {len(places) - 8} more" if len(places) > 8 else ""
+            )
+            out.append(f"- {shown}: {_cell(note)}")
+        if len(groups) > limit:
+            out.append(f"- … and {len(groups) - limit} more")
         out += ["", "</details>", ""]
     if not rows and not skims:
         out += ["No hunks to review.", ""]

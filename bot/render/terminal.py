@@ -4,6 +4,7 @@ suggested replacement, coverage and the gate."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO
 
 from rich.console import Console
@@ -80,6 +81,17 @@ def _hunk(console: _Lines, hunk: ScoredHunk, clamp: float) -> None:
         console.line(text, cut=True)
 
 
+def _skim_run(console: _Lines, hunks: Sequence[ScoredHunk]) -> None:
+    """Skim hunks in a row with the same note: one header, one line."""
+    places = ", ".join(f"+{h.hunk.new_start}" for h in hunks[:12])
+    more = f" and {len(hunks) - 12} more" if len(hunks) > 12 else ""
+    header = Text(f"  @@ {places}{more} @@ ", style="cyan")
+    header.append(" skim ", style=_ATTENTION_STYLE["skim"])
+    console.line(header, cut=True)
+    note = hunks[0].note or "predictable change"
+    console.line(Text(f"    ▸ {note} (collapsed)", style="dim"))
+
+
 def _finding(console: _Lines, finding: Finding, file: ReviewFile | None) -> None:
     title = Text("  ")
     title.append(f"{finding.severity}", style=_SEVERITY_STYLE[finding.severity])
@@ -146,8 +158,22 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         if file.skipped:
             console.line(Text(f"   skipped: {file.skipped}", style="dim"))
             continue
-        for hunk in file.hunks:
-            _hunk(console, hunk, clamp)
+        index = 0
+        while index < len(file.hunks):
+            hunk = file.hunks[index]
+            run = 1
+            while (
+                hunk.attention == "skim"
+                and index + run < len(file.hunks)
+                and file.hunks[index + run].attention == "skim"
+                and file.hunks[index + run].note == hunk.note
+            ):
+                run += 1
+            if run > 1:
+                _skim_run(console, file.hunks[index : index + run])
+            else:
+                _hunk(console, hunk, clamp)
+            index += run
         for finding in by_path.get(file.diff.path, []):
             _finding(console, finding, file)
     console.line(Text())

@@ -52,10 +52,12 @@ def mix(
     base: float,
     beta: float,
     beta0: float | None = None,
+    min_order: int = 0,
 ) -> float:
-    """P(token) with the caches' counts interpolated over `base` (Witten-Bell, scaled)."""
+    """P(token) with the caches' counts interpolated over `base` (Witten-Bell, scaled), from
+    context length `min_order` up."""
     probability = base
-    for k in range(min(ORDER, len(history) + 1)):
+    for k in range(min_order, min(ORDER, len(history) + 1)):
         count = total = distinct = 0
         for cache in caches:
             c, t, d = cache.stats(history, token, k)

@@ -4,6 +4,7 @@ repeated change is cheap after its first occurrence."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import math
@@ -21,6 +22,10 @@ from review_models.lm.vocab import BOS, UNK, Vocab, token_text
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 PREFIX_TOKENS = 192  # neural context before a hunk
+# Concentration of the edit cache (the added lines of earlier hunks): small, because a change
+# already made in this diff is strong evidence for the same change again. The file and diff
+# caches hold every context token and removed line, so their counts dilute a repeat.
+EDIT_BETA = 0.5
 BATCH = 32
 
 
@@ -116,6 +121,11 @@ class EntropyModel:
         windows: list[tuple[list[int], int]] = []
         plans: list[tuple[int, HunkInput, int, int, int]] = []  # file, hunk, lo, hi, window
         diff_cache = NGramCache()
+        edit_cache = NGramCache()
+        # Substitutions made by earlier hunks (old token -> new token): a rename or a changed
+        # call at a site whose neighbours differ is still the same edit.
+        substitutions = NGramCache()
+        replaced: dict[tuple[str, int], list[str | None]] = {}
         for file in files:
             for hunk in file.hunks:
                 for line in hunk.removed:
@@ -130,6 +140,10 @@ class EntropyModel:
                 hi = _first_at_or_after(lines, hunk.end + 1)
                 if hi <= lo:
                     continue
+                new_content = [
+                    token_text(t) for t in tokens[lo:hi] if t.line in hunk.added and t.is_content
+                ]
+                replaced[hunk.key] = _replaced(hunk.removed, new_content)
                 # Long hunks are cut into pieces that fit the model's context.
                 piece = self.model.config.context - 64
                 for cut in range(lo, hi, piece):
@@ -141,6 +155,8 @@ class EntropyModel:
         base_bits = self.neural_bits(windows)
         unk_cost = {}
         results: dict[tuple[str, int], list[tuple[int, float, bool, bool]]] = {}
+        added_texts: dict[tuple[str, int], list[str]] = {}
+        removed_of = {h.key: h.removed for f in files for h in f.hunks}
         file_cache_for: dict[int, NGramCache] = {}
         consumed: dict[int, int] = {}
         pending_by_file: dict[int, list[list[str]]] = {}
@@ -161,6 +177,7 @@ class EntropyModel:
             bits = base_bits[window]
             scored = results.setdefault(hunk.key, [])
             added_tokens: list[str] = []
+            pending_substitutions: list[tuple[str, str]] = []
             for offset, index in enumerate(range(lo, hi)):
                 token = tokens[index]
                 text = texts[index]
@@ -171,16 +188,34 @@ class EntropyModel:
                     base *= unk_cost[text]
                 history = texts[max(0, index - 3) : index]
                 p = mix([cache, diff_cache], history, text, base, self.beta, self.beta0)
-                surprisal = -math.log2(max(p, 1e-30))
+                p = mix([edit_cache], history, text, p, EDIT_BETA, None, min_order=1)
                 on_added = token.line in hunk.added
+                old: str | None = None
+                if on_added and token.is_content:
+                    ordinal = len(added_texts.get(hunk.key, []))
+                    olds = replaced[hunk.key]
+                    old = olds[ordinal] if ordinal < len(olds) else None
+                    if old is not None:
+                        p = mix([substitutions], [f"\x00{old}"], text, p, EDIT_BETA, None, 1)
+                surprisal = -math.log2(max(p, 1e-30))
                 scored.append((token.line, surprisal, on_added, token.is_content))
                 cache.add(history, text)
                 if on_added:
                     added_tokens.append(text)
+                    if token.is_content:
+                        added_texts.setdefault(hunk.key, []).append(text)
+                    if old is not None:
+                        pending_substitutions.append((old, text))
             consumed[file_index] = max(consumed[file_index], hi)
+            for old_text, new_text in pending_substitutions:
+                substitutions.add([f"\x00{old_text}"], new_text)
             if added_tokens:
+                edit_cache.add_sequence(added_tokens)
                 pending_by_file.setdefault(file_index, []).append(added_tokens)
-        return {key: _summarize(values) for key, values in results.items()}
+        return {
+            key: _summarize(values, _changed(removed_of[key], added_texts.get(key, [])))
+            for key, values in results.items()
+        }
 
 
 def _first_at_or_after(lines: list[int], line: int) -> int:
@@ -189,8 +224,41 @@ def _first_at_or_after(lines: list[int], line: int) -> int:
     return bisect.bisect_left(lines, line)
 
 
-def _summarize(values: list[tuple[int, float, bool, bool]]) -> HunkEntropy:
+def _replaced(removed: Sequence[str], added: list[str]) -> list[str | None]:
+    """For each added content token, the removed token it replaced (None: kept or inserted)."""
+    before = _content_tokens(removed)
+    out: list[str | None] = [None] * len(added)
+    matcher = difflib.SequenceMatcher(a=before, b=added, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace":
+            for j in range(j1, j2):
+                out[j] = before[i1 + min(j - j1, i2 - i1 - 1)]
+    return out
+
+
+def _content_tokens(lines: Sequence[str]) -> list[str]:
+    source = "\n".join(line.strip() for line in lines)
+    return [token_text(t) for t in lex(source, layout=False) if t.is_content]
+
+
+def _changed(removed: Sequence[str], added: list[str]) -> list[bool]:
+    """Which added content tokens the edit changed: a rewritten line keeps most of its
+    tokens, and only the new ones carry the edit's information."""
+    before = _content_tokens(removed)
+    mask = [True] * len(added)
+    matcher = difflib.SequenceMatcher(a=before, b=added, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for j in range(block.b, block.b + block.size):
+            mask[j] = False
+    return mask
+
+
+def _summarize(values: list[tuple[int, float, bool, bool]], changed: list[bool]) -> HunkEntropy:
     content = [s for _, s, added, is_content in values if added and is_content]
+    # Entropy is the surprisal of what the edit changed; when it only removed or reordered
+    # tokens, of all its added content.
+    if len(changed) == len(content) and any(changed):
+        content = [s for s, new in zip(content, changed, strict=True) if new]
     added_all = [s for _, s, added, _ in values if added]
     per_line: dict[int, list[float]] = {}
     per_line_all: dict[int, list[float]] = {}
