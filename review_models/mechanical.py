@@ -14,6 +14,7 @@ from review_models.lexer import lex
 _IMPORT = re.compile(r"^\s*(import\s+\S|from\s+\S+\s+import\b)")
 _VERSION = re.compile(r"""^['"]?v?\d+(\.\d+)+([-.]?\w+)?['"]?$""")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
+_VERSION_LINE = re.compile(r"version|release|[=~<>!]=", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,16 @@ def edit_signature(removed: list[str], added: list[str]) -> tuple[tuple[str, ...
     return changes or None
 
 
+def _is_version(token: str, hunk: HunkText) -> bool:
+    """A version string, or a number on a line that names a version or pins one. A bare
+    number elsewhere (a threshold, a budget, a limit) is code, not a version bump."""
+    if not _VERSION.match(token):
+        return False
+    if token[:1] in "'\"" and token.count(".") >= 2:
+        return True
+    return any(_VERSION_LINE.search(line) for line in (*hunk.removed, *hunk.added))
+
+
 def classify(hunks: Sequence[HunkText]) -> dict[tuple[str, int], Mechanical]:
     """Mechanical hunks of a diff, in diff order (repeats refer to the first occurrence)."""
     out: dict[tuple[str, int], Mechanical] = {}
@@ -126,7 +137,7 @@ def classify(hunks: Sequence[HunkText]) -> dict[tuple[str, int], Mechanical]:
             out[hunk.key] = Mechanical("moved", f"{len(removed_norm)} lines moved elsewhere")
             continue
         changed = [t for t in (set(removed_tokens) ^ set(added_tokens))]
-        if changed and all(_VERSION.match(t) for t in changed):
+        if changed and all(_is_version(t, hunk) for t in changed):
             out[hunk.key] = Mechanical("version", "version bump")
             continue
         signature = edit_signature(removed_tokens, added_tokens)

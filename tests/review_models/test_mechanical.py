@@ -15,6 +15,9 @@ def test_each_kind() -> None:
     assert kinds((("x=1",), ("x = 1",))) == ["formatting"]
     assert kinds((("import b", "import a"), ("import a", "import b"))) == ["imports"]
     assert kinds((("__version__ = '1.2.3'",), ("__version__ = '1.2.4'",))) == ["version"]
+    assert kinds((("requests==2.31.0",), ("requests==2.32.0",))) == ["version"]
+    # A changed threshold is code to read, not a version bump.
+    assert kinds((("BUDGETS = {'low': 0.002}",), ("BUDGETS = {'low': 0.0005}",))) == [None]
     assert kinds((("y = old_name(1)",), ("y = new_name(1)",))) == ["rename"]
     assert kinds((("if a < b:",), ("if a <= b:",))) == [None]
     assert kinds((("f(a,", "  b)"), ("f(a, b)",))) == ["formatting"]

@@ -13,6 +13,7 @@ import torch
 from review_models import corpus
 from review_models.detector import data as ddata
 from review_models.detector import train as dtrain
+from review_models.detector.calibration import Calibration
 from review_models.lm.model import CodeLM
 from review_models.lm.train import LMTrainer
 
@@ -40,7 +41,7 @@ def test_detector_training_steps_checkpoint_and_resume(tmp_path: Path) -> None:
     # A rerun finds the phase done and loads it instead of training again.
     again = dtrain.Trainer(tmp_path, hours=1.0, threads=1)
     model = again.train("pretrain", [(packed, 1.0)], steps=6, lr=1e-3, batch_size=8)
-    evaluation = dtrain.evaluate(model, packed, 1.0)
+    evaluation = dtrain.evaluate(model, packed, Calibration())
     assert 0.0 <= evaluation.auc <= 1.0 and evaluation.count == len(packed)
 
 
