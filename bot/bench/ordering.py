@@ -96,13 +96,24 @@ def synthetic_case(
 
 
 def _defined_on_added(tree: ast.Module, added: set[int]) -> set[str]:
+    """Names another module can use: module-level and class-level definitions on added lines
+    (a function's local variables are no one else's)."""
     names = set()
-    for node in ast.walk(tree):
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             if node.lineno in added:
                 names.add(node.name)
-        elif isinstance(node, ast.Assign) and node.lineno in added:
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            if isinstance(node, ast.ClassDef):
+                pending.extend(node.body)
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.lineno in added:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.If | ast.Try):
+            # Definitions under `if TYPE_CHECKING:` or `try: import ...` are module-level.
+            pending.extend(node.body)
+            pending.extend(node.orelse)
     return names
 
 
