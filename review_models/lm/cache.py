@@ -8,7 +8,7 @@ a repeated edit cheap, which is what greys them out."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from typing import Any
 
 ORDER = 4  # context lengths 0..3
 
@@ -17,20 +17,22 @@ class NGramCache:
     """Counts of (context, next token) for contexts of length 0..ORDER-1."""
 
     def __init__(self) -> None:
-        self.counts: list[dict[tuple[str, ...], dict[str, int]]] = [
-            defaultdict(dict) for _ in range(ORDER)
-        ]
-        self.totals: list[dict[tuple[str, ...], int]] = [defaultdict(int) for _ in range(ORDER)]
+        # Per order: context -> [counts of the next token, their total]. One lookup gives all
+        # three figures Witten-Bell needs; this is the scorer's innermost loop.
+        self.table: list[dict[tuple[str, ...], list[Any]]] = [{} for _ in range(ORDER)]
 
     def add(self, history: list[str], token: str) -> None:
         """Record `token` after `history` (only its last ORDER-1 tokens matter)."""
-        for k in range(ORDER):
-            if k > len(history):
-                break
-            context = tuple(history[len(history) - k :]) if k else ()
-            bucket = self.counts[k][context]
+        n = len(history)
+        for k in range(min(ORDER, n + 1)):
+            context = tuple(history[n - k :]) if k else ()
+            entry = self.table[k].get(context)
+            if entry is None:
+                self.table[k][context] = [{token: 1}, 1]
+                continue
+            bucket = entry[0]
             bucket[token] = bucket.get(token, 0) + 1
-            self.totals[k][context] += 1
+            entry[1] += 1
 
     def add_sequence(self, tokens: list[str]) -> None:
         for index, token in enumerate(tokens):
@@ -39,10 +41,11 @@ class NGramCache:
     def stats(self, history: list[str], token: str, k: int) -> tuple[int, int, int]:
         """(count of token after the context, context total, distinct continuations)."""
         context = tuple(history[len(history) - k :]) if k else ()
-        bucket = self.counts[k].get(context)
-        if not bucket:
+        entry = self.table[k].get(context)
+        if entry is None:
             return 0, 0, 0
-        return bucket.get(token, 0), self.totals[k][context], len(bucket)
+        bucket = entry[0]
+        return bucket.get(token, 0), entry[1], len(bucket)
 
 
 def mix(
@@ -57,13 +60,17 @@ def mix(
     """P(token) with the caches' counts interpolated over `base` (Witten-Bell, scaled), from
     context length `min_order` up."""
     probability = base
-    for k in range(min_order, min(ORDER, len(history) + 1)):
+    n = len(history)
+    for k in range(min_order, min(ORDER, n + 1)):
+        context = tuple(history[n - k :]) if k else ()
         count = total = distinct = 0
         for cache in caches:
-            c, t, d = cache.stats(history, token, k)
-            count += c
-            total += t
-            distinct += d
+            entry = cache.table[k].get(context)
+            if entry is not None:
+                bucket = entry[0]
+                count += bucket.get(token, 0)
+                total += entry[1]
+                distinct += len(bucket)
         if total == 0:
             continue
         weight = (beta0 if k == 0 and beta0 is not None else beta) * distinct
