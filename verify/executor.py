@@ -514,15 +514,9 @@ class Executor:
                     entered = self.assign(node.target, element, p.add(present), node.lineno)
                     for name in _names(node.target):
                         entered = entered.bind(name, entered.env[name], borrowed=True)
-                    for end in self.block(node.body, [entered]):
-                        if end.status == "break":
-                            out.append(dataclasses.replace(end, status="live"))
-                        elif end.status == "continue":
-                            next_live.append(dataclasses.replace(end, status="live"))
-                        elif end.status == "live":
-                            next_live.append(end)
-                        else:
-                            out.append(end)
+                    leaving, going_on = self._iteration(node.body, entered)
+                    out += leaving
+                    next_live += going_on
                 live = next_live
             for p in live:
                 out.append(p.add(z3.Not(more)))
@@ -548,21 +542,29 @@ class Executor:
                 entered = dataclasses.replace(
                     entered, origins=(*entered.origins, (name, container, index))
                 )
-                for end in self.block(node.body, [entered]):
-                    if end.status == "break":
-                        out.append(dataclasses.replace(end, status="live"))
-                    elif end.status == "continue":
-                        next_live.append(dataclasses.replace(end, status="live"))
-                    elif end.status == "live":
-                        next_live.append(end)
-                    else:
-                        out.append(end)
+                leaving, going_on = self._iteration(node.body, entered)
+                out += leaving
+                next_live += going_on
             live = next_live
         for p in live:
             more = cast(BListV, p.env[container]).length > count
             out.append(p.add(z3.Not(more)))
             self.ctx.cuts.append(((*p.cond, more), f"loop unrolled {LOOP_BOUND} times"))
         return [p for p in out if not _is_false(z3.And(*p.cond))]
+
+    def _iteration(self, body: list[ast.stmt], entered: Path) -> tuple[list[Path], list[Path]]:
+        """One pass through a loop body: (paths leaving the loop, paths going on to the next
+        iteration). `break` leaves live; `return` and raises leave as they are."""
+        leaving: list[Path] = []
+        going_on: list[Path] = []
+        for end in self.block(body, [entered]):
+            if end.status == "break":
+                leaving.append(dataclasses.replace(end, status="live"))
+            elif end.status in ("live", "continue"):
+                going_on.append(dataclasses.replace(end, status="live"))
+            else:
+                leaving.append(end)
+        return leaving, going_on
 
     def while_loop(self, node: ast.While, path: Path) -> list[Path]:
         if node.orelse:
@@ -580,13 +582,9 @@ class Executor:
                     out.append(q.add(z3.Not(condition)))
                     if _is_false(condition):
                         continue
-                    for end in self.block(node.body, [q.add(condition)]):
-                        if end.status == "break":
-                            out.append(dataclasses.replace(end, status="live"))
-                        elif end.status in ("live", "continue"):
-                            next_live.append(dataclasses.replace(end, status="live"))
-                        else:
-                            out.append(end)
+                    leaving, going_on = self._iteration(node.body, q.add(condition))
+                    out += leaving
+                    next_live += going_on
             live = next_live
             if not live:
                 break
