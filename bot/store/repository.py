@@ -122,19 +122,7 @@ class Store:
         now = time.time()
         try:
             with self.tx() as conn:
-                conn.execute(
-                    insert(deliveries).values(
-                        host=host,
-                        delivery_id=delivery_id,
-                        event=event,
-                        action=action,
-                        outcome=outcome if spec is None else "queued",
-                        received_at=now,
-                    )
-                )
-                if spec is None:
-                    return Accepted(False, None, outcome)
-                return self._enqueue(conn, spec, delivery_id, now)
+                return self._record(conn, host, delivery_id, event, action, spec, outcome, now)
         except IntegrityError:
             return Accepted(True, None, "duplicate-delivery")
 
@@ -149,20 +137,8 @@ class Store:
             for host, delivery_id, event, action, spec, outcome in items:
                 savepoint = conn.begin_nested()
                 try:
-                    conn.execute(
-                        insert(deliveries).values(
-                            host=host,
-                            delivery_id=delivery_id,
-                            event=event,
-                            action=action,
-                            outcome=outcome if spec is None else "queued",
-                            received_at=now,
-                        )
-                    )
-                    result = (
-                        Accepted(False, None, outcome)
-                        if spec is None
-                        else self._enqueue(conn, spec, delivery_id, now)
+                    result = self._record(
+                        conn, host, delivery_id, event, action, spec, outcome, now
                     )
                     savepoint.commit()
                 except IntegrityError:
@@ -170,6 +146,33 @@ class Store:
                     result = Accepted(True, None, "duplicate-delivery")
                 out.append(result)
         return out
+
+    def _record(
+        self,
+        conn: Connection,
+        host: str,
+        delivery_id: str,
+        event: str,
+        action: str | None,
+        spec: JobSpec | None,
+        outcome: str,
+        now: float,
+    ) -> Accepted:
+        """The delivery row and, when it asks for a review, its job (raises IntegrityError
+        for a delivery id already recorded)."""
+        conn.execute(
+            insert(deliveries).values(
+                host=host,
+                delivery_id=delivery_id,
+                event=event,
+                action=action,
+                outcome=outcome if spec is None else "queued",
+                received_at=now,
+            )
+        )
+        if spec is None:
+            return Accepted(False, None, outcome)
+        return self._enqueue(conn, spec, delivery_id, now)
 
     def _enqueue(
         self, conn: Connection, spec: JobSpec, delivery_id: str | None, now: float
