@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -10,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
+from bot.render.document import schema
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "review.schema.json").read_text())
+SCHEMA = schema()
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 

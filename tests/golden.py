@@ -28,7 +28,7 @@ def normalize(document: str) -> str:
 
 
 def review(name: str) -> str:
-    from bot.cli import main
+    from bot.cli.main import main
 
     files = json.loads((GOLDEN / f"{name}.files.json").read_text(encoding="utf-8"))
     meta = json.loads((GOLDEN / f"{name}.args.json").read_text(encoding="utf-8"))

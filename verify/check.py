@@ -5,7 +5,6 @@ the translator's own semantics), or unknown (with the reason)."""
 from __future__ import annotations
 
 import ast
-import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +13,7 @@ from typing import Any
 
 import z3
 
+from bot.core.model import Verdict, VerdictStatus
 from verify.executor import Context, Executor, Obligation, Path
 from verify.specs import Condition, FunctionSpec, extract
 from verify.values import (
@@ -37,22 +37,6 @@ from verify.values import (
 )
 
 _RESULT_NAMES = ("__return__", "_", "result")
-
-
-@dataclass
-class Verdict:
-    path: str
-    function: str
-    line: int
-    kind: str
-    condition: str
-    status: str  # proved | refuted | unknown
-    counterexample: dict[str, Any] | None = None
-    reason: str | None = None
-    ms: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 # --- fresh inputs from type hints ----------------------------------------------------------
@@ -731,7 +715,7 @@ class Checker:
         self,
         spec: FunctionSpec,
         key: tuple[str, str, int],
-        status: str,
+        status: VerdictStatus,
         counterexample: dict[str, Any] | None = None,
         reason: str | None = None,
         line: int | None = None,
@@ -739,15 +723,15 @@ class Checker:
     ) -> Verdict:
         kind, text, condition_line = key
         return Verdict(
-            self.path,
-            spec.name,
-            condition_line or line or spec.node.lineno,
-            kind,
-            " ".join(text.split()),
-            status,
-            counterexample,
-            reason,
-            round((time.perf_counter() - started) * 1000),
+            path=self.path,
+            function=spec.name,
+            line=condition_line or line or spec.node.lineno,
+            kind=kind,
+            condition=" ".join(text.split()),
+            status=status,
+            counterexample=counterexample,
+            reason=reason,
+            ms=round((time.perf_counter() - started) * 1000),
         )
 
 
@@ -763,30 +747,30 @@ def verify_source(
         checker = Checker(source, path, timeout, deadline)
     except SyntaxError as exc:
         yield Verdict(
-            path,
-            "<module>",
-            exc.lineno or 1,
-            "raise",
-            "the file parses",
-            "unknown",
-            None,
-            f"syntax error: {exc.msg}",
-            0,
+            path=path,
+            function="<module>",
+            line=exc.lineno or 1,
+            kind="raise",
+            condition="the file parses",
+            status="unknown",
+            counterexample=None,
+            reason=f"syntax error: {exc.msg}",
+            ms=0,
         )
         return
     except (RecursionError, ValueError) as exc:
         yield Verdict(
-            path,
-            "<module>",
-            1,
-            "raise",
-            "the file parses",
-            "unknown",
-            None,
-            "nesting too deep to parse"
+            path=path,
+            function="<module>",
+            line=1,
+            kind="raise",
+            condition="the file parses",
+            status="unknown",
+            counterexample=None,
+            reason="nesting too deep to parse"
             if isinstance(exc, RecursionError)
             else f"cannot parse: {type(exc).__name__}",
-            0,
+            ms=0,
         )
         return
     for spec in checker.specs():
@@ -796,25 +780,25 @@ def verify_source(
             yield from checker.check(spec)
         except RecursionError:
             yield Verdict(
-                path,
-                spec.name,
-                spec.node.lineno,
-                "post",
-                "(function)",
-                "unknown",
-                None,
-                "nesting too deep to translate",
-                0,
+                path=path,
+                function=spec.name,
+                line=spec.node.lineno,
+                kind="post",
+                condition="(function)",
+                status="unknown",
+                counterexample=None,
+                reason="nesting too deep to translate",
+                ms=0,
             )
         except Exception as exc:  # a translator bug degrades one function, not the run
             yield Verdict(
-                path,
-                spec.name,
-                spec.node.lineno,
-                "post",
-                "(function)",
-                "unknown",
-                None,
-                f"translator error: {type(exc).__name__}: {exc}",
-                0,
+                path=path,
+                function=spec.name,
+                line=spec.node.lineno,
+                kind="post",
+                condition="(function)",
+                status="unknown",
+                counterexample=None,
+                reason=f"translator error: {type(exc).__name__}: {exc}",
+                ms=0,
             )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from verify.check import Verdict, verify_source
+from bot.core.model import Verdict
+from verify.check import verify_source
 from verify.specs import extract
 
 
@@ -41,7 +42,7 @@ def _child(jobs: list[Job], timeout: float, deadline: float, out: Connection) ->
         for index, job in enumerate(jobs):
             selector = _selector(job.lines)
             for verdict in verify_source(job.source, job.path, timeout, selector, deadline):
-                out.send(("verdict", index, verdict.to_dict()))
+                out.send(("verdict", index, dataclasses.asdict(verdict)))
             out.send(("done", index, None))
     except BaseException as exc:  # reported by the parent as the reason, not lost
         out.send(("error", -1, f"{type(exc).__name__}: {exc}"))
@@ -110,14 +111,14 @@ def _pending(job: Job) -> list[Verdict]:
         for condition in [*spec.post, *spec.invariants]:
             out.append(
                 Verdict(
-                    job.path,
-                    spec.name,
-                    condition.line,
-                    condition.kind,
-                    " ".join(condition.text.split()),
-                    "unknown",
-                    None,
-                    "time budget exhausted",
+                    path=job.path,
+                    function=spec.name,
+                    line=condition.line,
+                    kind=condition.kind,
+                    condition=" ".join(condition.text.split()),
+                    status="unknown",
+                    counterexample=None,
+                    reason="time budget exhausted",
                 )
             )
     return out

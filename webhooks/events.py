@@ -4,17 +4,14 @@ recorded, which are ignored (and why). GitHub App events and GitLab project hook
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bot.store.repository import JobSpec
+from bot.core.errors import PayloadError
+from bot.core.jobs import JobSpec
 
 COMMAND = re.compile(r"(?m)^\s*/redline\s+review\b")
 GITHUB_PR_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
-
-
-class PayloadError(ValueError):
-    """A payload that lacks a field we need: the delivery is answered 400."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,6 @@ class Decision:
     reason: str
     spec: JobSpec | None = None
     installation: tuple[int, str | None, str] | None = None  # (id, account, action)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def ignore(reason: str) -> Decision:

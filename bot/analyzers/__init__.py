@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.analyzer import Analyzer, Unavailable
 from bot.analyzers.markers import MarkersAnalyzer
 from bot.analyzers.semgrep import SemgrepAnalyzer
+from bot.core.ports import Analyzer
+from bot.review.analysis import Unavailable
 
 
 def _detector() -> Analyzer:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.analyzer import AnalysisRequest, AnalyzerOutput
-from bot.model import Finding, HunkScore
+from bot.core.model import Finding, HunkScore
+from bot.core.ports import AnalysisRequest, AnalyzerOutput
 from engine.suggest import token_suggestion
 from review_models.mechanical import formatting_only
 

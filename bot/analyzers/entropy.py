@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.analyzer import AnalysisRequest, AnalyzerOutput
-from bot.model import HunkScore
+from bot.core.model import HunkScore
+from bot.core.ports import AnalysisRequest, AnalyzerOutput
 from review_models.mechanical import HunkText, classify
 
 MIN_CONTENT_TOKENS = 3  # fewer changed tokens than this say too little to call a hunk dense

@@ -7,8 +7,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.analyzer import AnalysisRequest, AnalyzerOutput
-from bot.model import Finding, HunkScore, Severity
+from bot.core.model import Finding, HunkScore, Severity
+from bot.core.ports import AnalysisRequest, AnalyzerOutput
 
 _COMMENT = r"(?:#|//|/\*|^\s*\*|--|<!--)"
 

@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.analyzer import AnalysisRequest, AnalyzerOutput
-from bot.errors import AnalyzerError
-from bot.model import FileDiff, Finding, Severity
-from bot.trees import check_relative
+from bot.core.errors import AnalyzerError
+from bot.core.model import FileDiff, Finding, Severity
+from bot.core.paths import check_relative
+from bot.core.ports import AnalysisRequest, AnalyzerOutput
 
 _SEVERITY: dict[str, Severity] = {"ERROR": "error", "WARNING": "warning", "INFO": "note"}
 _CONFIDENCE = {"HIGH": 0.95, "MEDIUM": 0.8, "LOW": 0.6}
@@ -39,7 +39,7 @@ _SCANNED = {
 
 
 def builtin_rules_dir() -> Path:
-    return Path(str(resources.files("bot") / "rules"))
+    return Path(str(resources.files("bot.analyzers") / "rules"))
 
 
 def semgrep_command() -> list[str]:

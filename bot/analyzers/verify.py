@@ -8,9 +8,9 @@ import json
 import time
 from collections.abc import Mapping
 
-from bot.analyzer import AnalysisRequest, AnalyzerOutput
-from bot.model import Finding, Verdict
-from review_models.corpus import is_test_path
+from bot.core.model import Finding
+from bot.core.paths import is_test_path
+from bot.core.ports import AnalysisRequest, AnalyzerOutput
 
 _KIND = {
     "pre": "precondition",
@@ -53,21 +53,7 @@ class VerifyAnalyzer:
         total = min(request.config.verify_total, max(0.5, deadline - time.monotonic() - 0.5))
         verdicts = run(jobs, request.config.verify_timeout, total)
         findings = []
-        out = []
         for v in verdicts:
-            out.append(
-                Verdict(
-                    v.path,
-                    v.function,
-                    v.line,
-                    v.kind,
-                    v.condition,
-                    v.status,  # type: ignore[arg-type]
-                    v.reason,
-                    v.counterexample,
-                    v.ms,
-                )
-            )
             if v.status == "refuted" and v.counterexample is not None:
                 findings.append(
                     Finding(
@@ -91,7 +77,7 @@ class VerifyAnalyzer:
         }
         return AnalyzerOutput(
             findings=tuple(findings),
-            verdicts=tuple(out),
+            verdicts=tuple(verdicts),
             detail=f"{counts['proved']} proved, {counts['refuted']} refuted, "
             f"{counts['unknown']} not checked",
         )

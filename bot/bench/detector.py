@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from bot.config import Config
-from bot.diff import parse_diff
-from bot.pipeline import review
-from bot.trees import MemoryTree
+from bot.bench import BenchOptions
+from bot.core.diff import parse_diff
+from bot.core.policy import Config
+from bot.core.trees import MemoryTree
+from bot.review.pipeline import review
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-WORK = Path(__file__).resolve().parents[2] / "runs" / "detector"
 CACHE = Path.home() / ".cache" / "redline" / "bench"
 
 
@@ -35,12 +34,12 @@ def _model() -> Any:
     return shared_model()
 
 
-def synthetic(model: Any) -> dict[str, Any]:
+def synthetic(model: Any, work: Path) -> dict[str, Any]:
     from review_models import corpus
     from review_models.detector import data as ddata
     from review_models.detector import train as dtrain
 
-    target = WORK / "test.npz"
+    target = work / "test.npz"
     if not target.exists():
         target = CACHE / "detector-test.npz"
         if not target.exists():
@@ -82,11 +81,11 @@ def _code_lines(text: str) -> list[int]:
     return out
 
 
-def quixbugs(model: Any) -> dict[str, Any]:
+def quixbugs(model: Any, data: Path) -> dict[str, Any]:
     from bot.analyzers.detector import DetectorAnalyzer
     from review_models.detector.windows import windows_for
 
-    records = [json.loads(line) for line in (SHARED / "quixbugs.jsonl").open()]
+    records = [json.loads(line) for line in (data / "quixbugs.jsonl").open()]
     top1 = top3 = 0
     ranks = []
     baseline = []
@@ -130,11 +129,11 @@ def quixbugs(model: Any) -> dict[str, Any]:
     }
 
 
-def real_fixes(model: Any) -> dict[str, Any]:
+def real_fixes(model: Any, work: Path) -> dict[str, Any]:
     from review_models.detector import data as ddata
     from review_models.detector import train as dtrain
 
-    target = WORK / "real-eval.npz"
+    target = work / "real-eval.npz"
     if not target.exists():
         return {"skipped": "runs/detector/real-eval.npz not built (redline train detector)"}
     packed = ddata.Packed.load(target)
@@ -154,22 +153,22 @@ def real_fixes(model: Any) -> dict[str, Any]:
     }
 
 
-def _commits() -> list[dict[str, Any]]:
+def _commits(data: Path) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
-    for path in sorted((SHARED / "commits").glob("*.jsonl.gz")):
+    for path in sorted((data / "commits").glob("*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             records.extend(json.loads(line) for line in handle)
     return records
 
 
-def noise(model: Any) -> dict[str, Any]:
+def noise(model: Any, data: Path) -> dict[str, Any]:
     from bot.analyzers.detector import DetectorAnalyzer
 
     analyzer = DetectorAnalyzer()
     changed = 0
     findings = 0
     per_level = {"low": 0, "default": 0, "high": 0}
-    for record in _commits():
+    for record in _commits(data):
         try:
             diff = parse_diff(record["diff"])
         except Exception:  # a commit our parser rejects is not a detector figure
@@ -177,7 +176,7 @@ def noise(model: Any) -> dict[str, Any]:
         python = [f for f in diff.files if f.path.endswith(".py") and f.path in record["files"]]
         if not python:
             continue
-        from bot.model import Diff
+        from bot.core.model import Diff
 
         sub = Diff(tuple(python))
         changed += sum(f.added_count for f in python)
@@ -187,7 +186,7 @@ def noise(model: Any) -> dict[str, Any]:
             per_level[level] += sum(s >= model.thresholds.get(level, 0.5) for s in scores)
         findings += sum(s >= model.thresholds.get("default", 0.5) for s in scores)
     return {
-        "commits": len(_commits()),
+        "commits": len(_commits(data)),
         "changed_python_lines": changed,
         "findings_per_1000_lines": {
             k: round(1000 * v / max(1, changed), 2) for k, v in per_level.items()
@@ -195,12 +194,12 @@ def noise(model: Any) -> dict[str, Any]:
     }
 
 
-def speed(model: Any) -> dict[str, Any]:
+def speed(model: Any, data: Path) -> dict[str, Any]:
     from bot.analyzers.detector import DetectorAnalyzer
 
     analyzer = DetectorAnalyzer()
     rng = random.Random(5)
-    commits = [c for c in _commits() if any(p.endswith(".py") for p in c["files"])]
+    commits = [c for c in _commits(data) if any(p.endswith(".py") for p in c["files"])]
     rng.shuffle(commits)
     diffs, files, changed = [], {}, 0
     for record in commits:
@@ -220,7 +219,7 @@ def speed(model: Any) -> dict[str, Any]:
         changed += sum(f.added_count for f in python)
         if changed >= 2000:
             break
-    from bot.model import Diff
+    from bot.core.model import Diff
 
     pr = Diff(tuple(diffs))
     review(pr, MemoryTree(files), Config(), [analyzer])  # warm-up
@@ -235,7 +234,9 @@ def speed(model: Any) -> dict[str, Any]:
     }
 
 
-def run() -> dict[str, Any]:
+def run(options: BenchOptions) -> dict[str, Any]:
+    data = options.require_data("detector")
+    work = options.work / "detector"
     model = _model()
     return {
         "model": {
@@ -243,11 +244,11 @@ def run() -> dict[str, Any]:
             "calibration": model.calibration.to_dict(),
             "thresholds": model.thresholds,
         },
-        "synthetic_test": synthetic(model),
-        "quixbugs": quixbugs(model),
-        "real_fixes_held_out": real_fixes(model),
-        "noise_on_real_commits": noise(model),
-        "speed": speed(model),
+        "synthetic_test": synthetic(model, work),
+        "quixbugs": quixbugs(model, data),
+        "real_fixes_held_out": real_fixes(model, work),
+        "noise_on_real_commits": noise(model, data),
+        "speed": speed(model, data),
         "targets": {
             "synthetic_localization": 0.85,
             "ece": 0.05,

@@ -23,15 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from bot.bench import BenchOptions
 from bot.bench.corpus import stdlib_files
-from bot.config import Config
-from bot.diff import parse_diff
-from bot.model import Diff
-from bot.pipeline import review
-from bot.trees import MemoryTree
+from bot.core.diff import parse_diff
+from bot.core.model import Diff
+from bot.core.policy import Config
+from bot.core.trees import MemoryTree
+from bot.review.pipeline import review
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-WORK = Path(__file__).resolve().parents[2] / "runs" / "lm"
 CACHE = Path.home() / ".cache" / "redline" / "bench"
 
 
@@ -56,13 +55,13 @@ def _test_files(count: int) -> list[str]:
     return texts
 
 
-def _ngram(vocab: Any) -> Any:
+def _ngram(vocab: Any, work: Path) -> Any:
     from review_models import corpus
     from review_models.lexer import lex
     from review_models.lm.ngram import NGramModel
     from review_models.lm.vocab import BOS, token_text
 
-    stream_path = WORK / "train.npz"
+    stream_path = work / "train.npz"
     if stream_path.exists():
         ids = np.load(stream_path)["ids"][:12_000_000].astype(np.int64)
     else:
@@ -87,7 +86,7 @@ def _ngram(vocab: Any) -> Any:
     return NGramModel(ids, len(vocab))
 
 
-def cross_entropy(model: Any) -> dict[str, Any]:
+def cross_entropy(model: Any, work: Path) -> dict[str, Any]:
     from review_models.lexer import lex
     from review_models.lm.evaluate import cross_entropy as ce
     from review_models.lm.evaluate import neural_base, ngram_base, prepare
@@ -102,7 +101,7 @@ def cross_entropy(model: Any) -> dict[str, Any]:
     def frozen(ids: list[int]) -> np.ndarray:
         return cached_bits[id(ids)]
 
-    ngram_model = _ngram(model.vocab)
+    ngram_model = _ngram(model.vocab, work)
     ngram = ngram_base(ngram_model)
     ngram_bits = {id(f[0]): ngram(f[0]) for f in files}
 
@@ -203,7 +202,7 @@ def _auc(scores: list[float], labels: list[int]) -> float:
     return float((order[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
-def separation(model: Any) -> dict[str, Any]:
+def separation(model: Any, data: Path) -> dict[str, Any]:
     from bot.analyzers.entropy import EntropyAnalyzer
     from review_models.mechanical import HunkText, classify
 
@@ -214,7 +213,7 @@ def separation(model: Any) -> dict[str, Any]:
     confusion = {
         label: {"skim": 0, "read": 0, "scrutinize": 0} for label in ("mechanical", "other")
     }
-    for path in sorted((SHARED / "commits").glob("*.jsonl.gz")):
+    for path in sorted((data / "commits").glob("*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             records = [json.loads(line) for line in handle]
         for record in records:
@@ -290,7 +289,9 @@ def speed(model: Any) -> dict[str, Any]:
     }
 
 
-def run() -> dict[str, Any]:
+def run(options: BenchOptions) -> dict[str, Any]:
+    data = options.require_data("entropy")
+    work = options.work / "lm"
     model = _model()
     return {
         "model": {
@@ -299,9 +300,9 @@ def run() -> dict[str, Any]:
             "beta0": model.beta0,
             "thresholds": {"dense": model.dense, "predictable": model.predictable},
         },
-        "cross_entropy_bits_per_token": cross_entropy(model),
+        "cross_entropy_bits_per_token": cross_entropy(model, work),
         "repetition": repetition(model),
-        "separation_on_real_commits": separation(model),
+        "separation_on_real_commits": separation(model, data),
         "speed": speed(model),
         "targets": {
             "below_ngram4_cache": True,

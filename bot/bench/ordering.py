@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.bench import BenchOptions
 from bot.bench.corpus import stdlib_files
-from bot.diff import parse_diff
+from bot.core.diff import parse_diff
 from ordering import OrderInput, plan_order
 from ordering.facts import python_module
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 @dataclass
@@ -167,9 +166,9 @@ def true_edges(files: dict[str, str], added: dict[str, set[int]]) -> set[tuple[s
     return edges
 
 
-def real_cases(limit: int | None = None) -> list[Case]:
+def real_cases(data: Path, limit: int | None = None) -> list[Case]:
     cases = []
-    for path in sorted(SHARED.glob("commits/*.jsonl.gz")):
+    for path in sorted(data.glob("commits/*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
                 record = json.loads(line)
@@ -283,13 +282,17 @@ def score(cases: list[Case]) -> dict[str, Any]:
     }
 
 
-def run() -> dict[str, Any]:
+def run(options: BenchOptions) -> dict[str, Any]:
+    data = options.require_data("ordering")
     rng = random.Random(11)
     modules = stdlib_files(400, min_lines=60, max_lines=900)
     synthetic = [
         synthetic_case(rng, modules, rng.randint(2, 6), cycle=(i % 10 == 0)) for i in range(60)
     ]
-    results: dict[str, Any] = {"synthetic": score(synthetic), "real_commits": score(real_cases())}
+    results: dict[str, Any] = {
+        "synthetic": score(synthetic),
+        "real_commits": score(real_cases(data)),
+    }
     big = synthetic_case(random.Random(5), modules, 100, max_chain=4)
     big.items = big.items[:300]
     timings = []

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.analyzers import default_analyzers
+from bot.bench import BenchOptions
 from bot.bench.corpus import stdlib_files
-from bot.config import Config
-from bot.diff import parse_diff
-from bot.pipeline import Timings, review
+from bot.core.diff import parse_diff
+from bot.core.policy import Config
+from bot.core.trees import MemoryTree
 from bot.render import render
-from bot.trees import MemoryTree
+from bot.review.pipeline import Timings, review
 
 
 def make_change(
@@ -54,7 +55,7 @@ def make_change(
     return "".join(header_fixed), post
 
 
-def run(as_json: bool = True) -> dict[str, Any]:
+def run(options: BenchOptions) -> dict[str, Any]:
     diff_text, post = make_change()
     diff = parse_diff(diff_text)
     changed = diff.changed_lines

@@ -2,7 +2,7 @@
 
 The sets: CrossHair's own examples (`crosshair/examples/*/bugs_detected` and `correct_code`,
 shipped in the `crosshair-tool` package) and redline's contract-annotated algorithms
-(bot/bench/verify_cases: correct versions, and the same with one seeded bug each). CrossHair
+(verify/examples: correct versions, and the same with one seeded bug each). CrossHair
 runs here only, as a development dependency, with a per-file time cap."""
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.bench import BenchOptions
 from verify.runner import Job
 from verify.runner import run as run_verifier
 
-CASES = Path(__file__).resolve().parent / "verify_cases"
+CASES = Path(__file__).resolve().parents[2] / "verify" / "examples"
 CROSSHAIR_CAP = 60.0
 _ERROR = re.compile(r"^(.+?):(\d+): error: (.*)$")
 _INFO = re.compile(r"^(.+?):(\d+): info: (.*)$")
@@ -117,7 +118,7 @@ def run_redline(path: Path) -> dict[str, Any]:
     }
 
 
-def run() -> dict[str, Any]:
+def run(options: BenchOptions) -> dict[str, Any]:
     sets = file_sets()
     report: dict[str, Any] = {"files": {}, "crosshair_cap_s": CROSSHAIR_CAP}
     totals: dict[str, dict[str, Any]] = {
@@ -192,4 +193,4 @@ def run() -> dict[str, Any]:
 if __name__ == "__main__":  # pragma: no cover
     import json
 
-    json.dump(run(), sys.stdout, indent=2)
+    json.dump(run(BenchOptions()), sys.stdout, indent=2)

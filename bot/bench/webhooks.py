@@ -20,10 +20,10 @@ from typing import Any
 
 import httpx
 
-from bot.store.repository import Store
+from bot.bench import BenchOptions
+from bot.store import open_store
 from webhooks.verify import github_signature
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SECRET = "bench-secret"
 
 
@@ -42,11 +42,8 @@ def _body(template: dict[str, Any], number: int) -> bytes:
 
 
 async def _load(
-    url: str, rate: float, seconds: float, duplicates: float
+    template: dict[str, Any], url: str, rate: float, seconds: float, duplicates: float
 ) -> tuple[list[float], dict[str, int], set[str], list[int]]:
-    template = json.loads(
-        (SHARED / "webhooks" / "github" / "pull_request__synchronize.json").read_text()
-    )
     rng = random.Random(3)
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
@@ -101,7 +98,16 @@ async def _load(
     return latencies, outcomes, queued_deliveries, job_ids
 
 
-def run(rate: float = 200.0, seconds: float = 30.0, duplicates: float = 0.1) -> dict[str, Any]:
+def run(options: BenchOptions) -> dict[str, Any]:
+    return measure(options.require_data("webhooks"))
+
+
+def measure(
+    samples: Path, rate: float = 200.0, seconds: float = 30.0, duplicates: float = 0.1
+) -> dict[str, Any]:
+    template = json.loads(
+        (samples / "webhooks" / "github" / "pull_request__synchronize.json").read_text()
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         env = {k: v for k, v in os.environ.items() if not k.startswith("REDLINE_")}
@@ -123,14 +129,14 @@ def run(rate: float = 200.0, seconds: float = 30.0, duplicates: float = 0.1) -> 
                 except httpx.HTTPError:
                     time.sleep(0.1)
             latencies, outcomes, _queued, job_ids = asyncio.run(
-                _load(url, rate, seconds, duplicates)
+                _load(template, url, rate, seconds, duplicates)
             )
         finally:
             server.terminate()
             server.wait(timeout=10)
-        store = Store.open(f"sqlite:///{(data / 'redline.db').resolve()}")
-        stored = {j.id for j in store.jobs(limit=10**6)}
-        deliveries = store.delivery_count()
+        store = open_store(f"sqlite:///{(data / 'redline.db').resolve()}")
+        stored = {j.id for j in store.queue.jobs(limit=10**6)}
+        deliveries = store.deliveries.count()
         store.close()
     latencies.sort()
 

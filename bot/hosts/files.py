@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.hosts.base import FetchedDiff, GateStatus, NotFound, PostResult, PullRequest, ReviewPost
+from bot.core.errors import NotFound
+from bot.core.host import FetchedDiff, GateStatus, PostResult, PullRequest, ReviewPost
 
 
 class FileHost:

@@ -17,19 +17,17 @@ from github.GithubObject import NotSet
 from github.PullRequest import PullRequest as GhPull
 from github.Repository import Repository
 
-from bot.hosts.base import (
+from bot.core.errors import HostError, RateLimited
+from bot.core.host import (
     FetchedDiff,
     GateStatus,
-    HostError,
     InlineComment,
-    NotFound,
     PostResult,
     PullRequest,
-    RateLimited,
     ReviewPost,
 )
-from bot.plan import fingerprint_of
-from bot.settings import Settings
+from bot.core.markers import fingerprint_of
+from bot.hosts.errors import from_status
 
 T = TypeVar("T")
 CHECK_NAME = "redline"
@@ -62,12 +60,7 @@ def _translate(method: Callable[..., T]) -> Callable[..., T]:
                 float(retry) if retry and str(retry).isdigit() else None,
             ) from exc
         except GithubException as exc:
-            if exc.status == 404:
-                raise NotFound(f"GitHub: not found ({exc.data})") from exc
-            raise HostError(
-                f"GitHub {exc.status}: {exc.data}",
-                retryable=exc.status >= 500 or exc.status in (403, 429),
-            ) from exc
+            raise from_status("GitHub", exc.status, exc.data, forbidden_is_transient=True) from exc
         except (ConnectionError, TimeoutError, OSError) as exc:
             raise HostError(f"GitHub unreachable: {exc}") from exc
 
@@ -91,7 +84,7 @@ class GitHubHost:
     ) -> None:
         if not token and not (app_id and private_key):
             raise HostError(
-                "GitHub needs REDLINE_GITHUB_TOKEN or an App id and private key", retryable=False
+                "GitHub needs REDLINE_GITHUB_TOKEN or an App id and private key", transient=False
             )
         self.api_url = api_url.rstrip("/")
         self.token = token
@@ -113,18 +106,6 @@ class GitHubHost:
         self._checks: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> GitHubHost:
-        return cls(
-            api_url=settings.github_api_url,
-            token=settings.github_token.reveal() if settings.github_token else None,
-            app_id=settings.github_app_id,
-            private_key=(
-                settings.github_private_key.reveal() if settings.github_private_key else None
-            ),
-            write_pause=settings.github_write_pause,
-        )
-
     @property
     def uses_checks(self) -> bool:
         return self.app_auth is not None
@@ -136,7 +117,7 @@ class GitHubHost:
                 if self.app_auth is not None:
                     if installation_id is None:
                         raise HostError(
-                            "GitHub App job without an installation id", retryable=False
+                            "GitHub App job without an installation id", transient=False
                         )
                     # Installation tokens are renewed by PyGithub before they expire.
                     auth: Auth.Auth = self.app_auth.get_installation_auth(installation_id)

@@ -14,20 +14,18 @@ from typing import Any, TypeVar
 import gitlab
 from gitlab.exceptions import GitlabError, GitlabHttpError
 
-from bot.diff import parse_diff
-from bot.hosts.base import (
+from bot.core.diff import parse_diff
+from bot.core.errors import HostError
+from bot.core.host import (
     FetchedDiff,
     GateStatus,
-    HostError,
     InlineComment,
-    NotFound,
     PostResult,
     PullRequest,
-    RateLimited,
     ReviewPost,
 )
-from bot.plan import fingerprint_of
-from bot.settings import Settings
+from bot.core.markers import fingerprint_of
+from bot.hosts.errors import from_status
 
 T = TypeVar("T")
 STATUS_NAME = "redline"
@@ -47,13 +45,7 @@ def _translate(method: Callable[..., T]) -> Callable[..., T]:
             return method(*args, **kwargs)
         except GitlabError as exc:
             code = getattr(exc, "response_code", None) or 0
-            if code == 404:
-                raise NotFound(f"GitLab: not found ({exc.error_message})") from exc
-            if code == 429:
-                raise RateLimited(f"GitLab rate limit: {exc.error_message}") from exc
-            raise HostError(
-                f"GitLab {code}: {exc.error_message}", retryable=code >= 500 or code == 0
-            ) from exc
+            raise from_status("GitLab", code, exc.error_message) from exc
         except (ConnectionError, TimeoutError, OSError) as exc:
             raise HostError(f"GitLab unreachable: {exc}") from exc
 
@@ -108,12 +100,6 @@ class GitLabHost:
         )
         self._diffs: dict[tuple[str, int, str], str] = {}
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> GitLabHost:
-        if not settings.gitlab_token:
-            raise HostError("GitLab needs REDLINE_GITLAB_TOKEN", retryable=False)
-        return cls(settings.gitlab_url, settings.gitlab_token.reveal())
 
     def _project(self, pr: PullRequest) -> Any:
         return self.client.projects.get(pr.project_id or pr.repo, lazy=True)

@@ -1,11 +1,11 @@
-"""Renderings of a `Review`: terminal, JSON (bot.document), SARIF and Markdown."""
+"""Renderings of a `Review`: terminal, JSON (bot.render.document), SARIF and Markdown."""
 
 from __future__ import annotations
 
 import io
 
-from bot import document
-from bot.model import Review
+from bot.core.model import Review
+from bot.render import document
 from bot.render.markdown import render_markdown
 from bot.render.sarif import dumps as sarif_dumps
 from bot.render.terminal import render_terminal

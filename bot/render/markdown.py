@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.model import Finding, Review, ReviewFile, ScoredHunk
+from bot.core.model import Finding, Review, ReviewFile, ScoredHunk
 
 _ICON = {"error": "🔴", "warning": "🟠", "note": "🔵"}
 _ATTENTION = {"scrutinize": "🔍 scrutinize", "read": "read", "skim": "skim"}

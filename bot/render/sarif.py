@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from bot import __version__
-from bot.model import Finding, Review
+from bot.core.model import Finding, Review
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/redline-review/redline"

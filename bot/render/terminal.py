@@ -10,7 +10,7 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from bot.model import Finding, Review, ReviewFile, ScoredHunk
+from bot.core.model import Finding, Review, ReviewFile, ScoredHunk
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold blue"}
 _ATTENTION_STYLE = {"scrutinize": "bold bright_white on red", "read": "bold", "skim": "dim"}

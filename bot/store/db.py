@@ -10,13 +10,9 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.errors import RedlineError
+from bot.core.errors import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(RedlineError):
-    """The store could not be reached or migrated."""
 
 
 def is_sqlite(engine: Engine) -> bool:

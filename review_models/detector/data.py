@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.model import Hunk
+from bot.core.model import Hunk
 from review_models.corpus import SourceFile, read_source
 from review_models.detector.features import MAX_LEN, REPAIR_ID, Window, crop
 from review_models.detector.windows import windows_for
@@ -279,7 +279,7 @@ def real_fix_records(path: Path) -> list[dict[str, object]]:
 
 def real_examples(record: dict[str, object]) -> list[Example]:
     """One example per hunk of the record's diff; positive where the hunk holds a buggy line."""
-    from bot.diff import parse_diff
+    from bot.core.diff import parse_diff
 
     diff = parse_diff(str(record["pr_diff"]))
     files = record["files"]

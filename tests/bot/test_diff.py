@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diff import parse_diff, unquote_path
-from bot.errors import DiffParseError
+from bot.core.diff import parse_diff, unquote_path
+from bot.core.errors import DiffParseError
 from tests.conftest import Repo
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.analyzer import AnalysisRequest
 from bot.analyzers.markers import MarkersAnalyzer, find_markers
-from bot.config import Config, Markers
-from bot.diff import parse_diff
+from bot.core.diff import parse_diff
+from bot.core.policy import Config, Markers
+from bot.core.ports import AnalysisRequest
 
 TEXT = """import shutil
 

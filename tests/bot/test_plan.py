@@ -3,9 +3,9 @@ for exact ranges, no comment twice, overflow to the summary, length limits, gate
 
 from __future__ import annotations
 
-from bot.diff import parse_diff
-from bot.model import Finding, Gate, Review
-from bot.plan import SUMMARY_LIMIT, SUMMARY_MARKER, error_status, fingerprint_of, plan
+from bot.core.diff import parse_diff
+from bot.core.model import Finding, Gate, Review
+from bot.review.plan import SUMMARY_LIMIT, SUMMARY_MARKER, error_status, fingerprint_of, plan
 
 DIFF = parse_diff(
     "--- a/m.py\n+++ b/m.py\n@@ -1,4 +1,5 @@\n a = 1\n-b = 2\n+b = 3\n+c = 4\n d = 5\n e = 6\n"

@@ -21,13 +21,18 @@ FAST = "--skip=detector,entropy"  # model-free runs where a test is about someth
 def _real_history(repo: Repo) -> None:
     """Three multi-file commits made of real modules of this project."""
     sources = {
-        p: (PROJECT / p).read_text()
-        for p in ("bot/model.py", "bot/gate.py", "bot/config.py", "bot/globs.py")
+        name: (PROJECT / p).read_text()
+        for name, p in (
+            ("model.py", "bot/core/model.py"),
+            ("gate.py", "bot/review/gate.py"),
+            ("config.py", "bot/core/policy.py"),
+            ("globs.py", "bot/core/globs.py"),
+        )
     }
-    repo.commit("base", {"pkg/" + Path(p).name: t for p, t in sources.items()})
+    repo.commit("base", {"pkg/" + name: t for name, t in sources.items()})
     edited = {
-        "pkg/gate.py": sources["bot/gate.py"].replace("reasons = [", "reasons: list[str] = ["),
-        "pkg/globs.py": sources["bot/globs.py"] + "\n\ndef any_match(path, patterns):\n"
+        "pkg/gate.py": sources["gate.py"].replace("reasons = [", "reasons: list[str] = ["),
+        "pkg/globs.py": sources["globs.py"] + "\n\ndef any_match(path, patterns):\n"
         "    return matches(path, patterns) is not None\n",
     }
     repo.commit("edit two files", edited)

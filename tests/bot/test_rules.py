@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from bot.analyzer import AnalysisRequest
 from bot.analyzers.semgrep import SemgrepAnalyzer
-from bot.config import Config
-from bot.diff import parse_diff
+from bot.core.diff import parse_diff
+from bot.core.policy import Config
+from bot.core.ports import AnalysisRequest
 
 CASES = [
     (

@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.repository import JobSpec, Store
+from bot.core.jobs import JobSpec
+from bot.store import Store, open_store
 from tests.conftest import Run
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
-        opened = Store.open(f"sqlite:///{tmp_path / 'redline.db'}")
+        opened = open_store(f"sqlite:///{tmp_path / 'redline.db'}")
     else:
-        opened = Store.open(request.getfixturevalue("pg_url"))
+        opened = open_store(request.getfixturevalue("pg_url"))
     yield opened
     opened.close()
 
@@ -32,77 +33,77 @@ def spec(pr: int, head: str = "a" * 40) -> JobSpec:
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'redline.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'redline.db'}")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.close()
 
 
 def test_claim_complete_exactly_once(store: Store) -> None:
-    job_id = store.enqueue(spec(1)).job_id
-    job = store.claim("w1", lease=30)
+    job_id = store.queue.enqueue(spec(1)).job_id
+    job = store.queue.claim("w1", lease=30)
     assert job is not None and job.id == job_id and job.attempts == 1
-    assert store.claim("w2", lease=30) is None  # leased
-    assert store.complete(job.id, "w2") is False  # not the holder
-    assert store.complete(job.id, "w1") is True
-    assert store.complete(job.id, "w1") is False  # already done
-    assert store.job(job.id).state == "done"  # type: ignore[union-attr]
+    assert store.queue.claim("w2", lease=30) is None  # leased
+    assert store.queue.complete(job.id, "w2") is False  # not the holder
+    assert store.queue.complete(job.id, "w1") is True
+    assert store.queue.complete(job.id, "w1") is False  # already done
+    assert store.queue.job(job.id).state == "done"  # type: ignore[union-attr]
 
 
 def test_expired_lease_is_claimed_again(store: Store) -> None:
-    store.enqueue(spec(1))
-    first = store.claim("dead-worker", lease=0.2)
+    store.queue.enqueue(spec(1))
+    first = store.queue.claim("dead-worker", lease=0.2)
     assert first is not None
     time.sleep(0.3)
-    again = store.claim("w2", lease=30)
+    again = store.queue.claim("w2", lease=30)
     assert again is not None and again.id == first.id and again.attempts == 2
-    assert store.complete(first.id, "dead-worker") is False
-    assert store.complete(again.id, "w2") is True
+    assert store.queue.complete(first.id, "dead-worker") is False
+    assert store.queue.complete(again.id, "w2") is True
 
 
 def test_backoff_with_jitter_then_dead_letter(store: Store) -> None:
-    job_id = store.enqueue(spec(1)).job_id
+    job_id = store.queue.enqueue(spec(1)).job_id
     rng = random.Random(1)
     delays = []
     for attempt in range(1, 4):
         asked = time.time()
-        job = store.claim("w", lease=30)
+        job = store.queue.claim("w", lease=30)
         if job is None:  # waiting out the backoff (compared with when we asked: a slow
             # machine may pass run_after before the next line runs)
-            assert store.job(job_id).run_after > asked  # type: ignore[union-attr]
-            with store.tx() as conn:
+            assert store.queue.job(job_id).run_after > asked  # type: ignore[union-attr]
+            with store.queue.tx() as conn:
                 from sqlalchemy import update
 
                 from bot.store.schema import jobs
 
                 conn.execute(update(jobs).values(run_after=time.time()))
-            job = store.claim("w", lease=30)
+            job = store.queue.claim("w", lease=30)
         assert job is not None and job.attempts == attempt
         before = time.time()
-        state = store.fail(
+        state = store.queue.fail(
             job.id, "w", f"boom {attempt}", max_attempts=3, base_seconds=1.0, rng=rng
         )
-        delays.append(store.job(job_id).run_after - before)  # type: ignore[union-attr]
+        delays.append(store.queue.job(job_id).run_after - before)  # type: ignore[union-attr]
         assert state == ("dead" if attempt == 3 else "queued")
     assert 0.5 <= delays[0] <= 1.5 and 1.0 <= delays[1] <= 3.0
-    dead = store.job(job_id)
+    dead = store.queue.job(job_id)
     assert dead is not None and dead.state == "dead" and dead.last_error == "boom 3"
-    assert store.retry(job_id) is True
-    retried = store.job(job_id)
+    assert store.queue.retry(job_id) is True
+    retried = store.queue.job(job_id)
     assert retried is not None and retried.state == "queued" and retried.attempts == 0
 
 
 def test_concurrent_claims_never_share_a_job(store: Store) -> None:
     for pr in range(40):
-        store.enqueue(spec(pr, f"{pr:040d}"))
+        store.queue.enqueue(spec(pr, f"{pr:040d}"))
     claimed: list[int] = []
     lock = threading.Lock()
 
     def work(name: str) -> None:
-        while (job := store.claim(name, lease=30)) is not None:
+        while (job := store.queue.claim(name, lease=30)) is not None:
             with lock:
                 claimed.append(job.id)
-            store.complete(job.id, name)
+            store.queue.complete(job.id, name)
 
     threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
     for thread in threads:
@@ -110,37 +111,37 @@ def test_concurrent_claims_never_share_a_job(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 40
-    assert store.counts()["done"] == 40
+    assert store.queue.counts()["done"] == 40
 
 
 def test_claiming_a_stale_head_supersedes_it(store: Store) -> None:
-    store.enqueue(spec(1, "a" * 40))
-    job = store.claim("w", lease=30)
+    store.queue.enqueue(spec(1, "a" * 40))
+    job = store.queue.claim("w", lease=30)
     assert job is not None
-    store.enqueue(spec(1, "b" * 40))  # pushed while the first one ran
-    assert store.supersede_if_stale(job) is True
-    assert store.job(job.id).state == "superseded"  # type: ignore[union-attr]
+    store.queue.enqueue(spec(1, "b" * 40))  # pushed while the first one ran
+    assert store.queue.supersede_if_stale(job) is True
+    assert store.queue.job(job.id).state == "superseded"  # type: ignore[union-attr]
 
 
 def test_reviews_and_fingerprints(store: Store) -> None:
-    first = store.save_review("github", "o/r", 1, "a" * 40, True, {"version": 1})
-    again = store.save_review("github", "o/r", 1, "a" * 40, False, {"version": 1, "x": 2})
+    first = store.reviews.save_review("github", "o/r", 1, "a" * 40, True, {"version": 1})
+    again = store.reviews.save_review("github", "o/r", 1, "a" * 40, False, {"version": 1, "x": 2})
     assert first == again  # keyed by (repo, PR, head)
-    assert store.review(first)["document"] == {"version": 1, "x": 2}  # type: ignore[index]
-    store.record_comments("github", "o/r", 1, [("fp1", "c1"), ("fp2", None)])
-    store.record_comments("github", "o/r", 1, [("fp1", "c1")])
-    assert store.fingerprints("github", "o/r", 1) == {"fp1", "fp2"}
+    assert store.reviews.review(first)["document"] == {"version": 1, "x": 2}  # type: ignore[index]
+    store.reviews.record_comments("github", "o/r", 1, [("fp1", "c1"), ("fp2", None)])
+    store.reviews.record_comments("github", "o/r", 1, [("fp1", "c1")])
+    assert store.reviews.fingerprints("github", "o/r", 1) == {"fp1", "fp2"}
 
 
 def test_jobs_command_lists_and_retries(
     tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REDLINE_DATA_DIR", str(tmp_path))
-    store = Store.open(f"sqlite:///{(tmp_path / 'redline.db').resolve()}")
-    job_id = store.enqueue(spec(4)).job_id
-    job = store.claim("w", lease=30)
+    store = open_store(f"sqlite:///{(tmp_path / 'redline.db').resolve()}")
+    job_id = store.queue.enqueue(spec(4)).job_id
+    job = store.queue.claim("w", lease=30)
     assert job is not None
-    store.fail(job.id, "w", "host down", max_attempts=1, base_seconds=0)
+    store.queue.fail(job.id, "w", "host down", max_attempts=1, base_seconds=0)
     code, out, _ = run_cli("jobs", "--json")
     listed = json.loads(out)
     assert code == 0 and listed[0]["id"] == job_id
@@ -157,7 +158,7 @@ def test_jobs_command_lists_and_retries(
         "last_error": "host down",
     }
     code, _, _ = run_cli("jobs", "--retry", str(job_id))
-    assert code == 0 and store.job(job_id).state == "queued"  # type: ignore[union-attr]
+    assert code == 0 and store.queue.job(job_id).state == "queued"  # type: ignore[union-attr]
     code, _, err = run_cli("jobs", "--retry", str(job_id))
     assert code == 2 and "not dead" in err
     store.close()

@@ -21,12 +21,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.service import build_runtime, start_embedded_workers
-from bot.settings import Secret, Settings
+from bot.service.root import build_app, build_runtime, start_embedded_workers
+from bot.service.settings import Secret, Settings
 from tests.fakes.github_api import FakeGitHub, FakePull
 from tests.fakes.gitlab_api import FakeGitLab, FakeMR
 from tests.webhooks.helpers import SECRET, TOKEN, gitlab_headers, sample, send_github, serve_app
-from webhooks.app import Metrics, Publisher, create_app
 
 BASE_SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
 HEAD_1 = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -72,11 +71,11 @@ class Service:
     def wait_idle(self, timeout: float = 90) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            counts = self.runtime.store.counts()
+            counts = self.runtime.store.queue.counts()
             if counts["queued"] == 0 and counts["running"] == 0:
                 return
             time.sleep(0.1)
-        raise AssertionError(f"jobs still pending: {self.runtime.store.counts()}")
+        raise AssertionError(f"jobs still pending: {self.runtime.store.queue.counts()}")
 
 
 @contextmanager
@@ -85,9 +84,7 @@ def running_service(settings: Settings) -> Iterator[Service]:
     runtime = build_runtime(settings)
     stop = threading.Event()
     start_embedded_workers(runtime, 1, stop)
-    app = create_app(
-        settings, runtime.store, Publisher(runtime.publish, runtime.ping), Metrics(runtime.store)
-    )
+    app, _metrics = build_app(runtime)
     try:
         with serve_app(app) as url, httpx.Client(timeout=10) as client:
             yield Service(url, settings, runtime, client)
@@ -253,7 +250,7 @@ def test_github_down_is_reported_neutral_not_failed(github_world: GitHubWorld) -
     fake.fail_next(r"/pulls/2/files$", 502, times=200)
     github_world.deliver(HEAD_1, "gh-down")
     github_world.service.wait_idle(timeout=120)
-    job = github_world.service.runtime.store.jobs()[0]
+    job = github_world.service.runtime.store.queue.jobs()[0]
     assert job.state == "dead" and "502" in (job.last_error or "")
     conclusions = [r["conclusion"] for r in fake.check_runs.values()]
     assert "neutral" in conclusions and "failure" not in conclusions

@@ -10,9 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.errors import ConfigError
-from bot.settings import Secret, Settings, load_settings
-from bot.store.repository import JobSpec, Store
+from bot.core.errors import ConfigError
+from bot.core.jobs import JobSpec
+from bot.service.root import webhook_config
+from bot.service.settings import Secret, Settings, load_settings
+from bot.store import Store, open_store
 from tests.webhooks.helpers import (
     SECRET,
     TOKEN,
@@ -27,7 +29,7 @@ from webhooks.app import Publisher, create_app
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'redline.db'}")
+    opened = open_store(f"sqlite:///{tmp_path / 'redline.db'}")
     yield opened
     opened.close()
 
@@ -47,7 +49,7 @@ def served(store: Store) -> Iterator[Served]:
         api_token=Secret("api-token"),
         max_body_bytes=200_000,
     )
-    app = create_app(settings, store, Publisher(published.append, lambda: True))
+    app = create_app(webhook_config(settings), store, Publisher(published.append, lambda: True))
     with serve_app(app) as url:
         server = Served(url, store, published)
         yield server
@@ -59,7 +61,7 @@ def test_signed_delivery_is_stored_then_acknowledged(served: Served) -> None:
     response = send_github(served.client, served.url, body, "pull_request", "d-1")
     assert response.status_code == 202
     assert response.json()["outcome"] == "queued"
-    jobs = served.store.jobs()
+    jobs = served.store.queue.jobs()
     assert [(j.repo, j.pr, j.head_sha, j.state) for j in jobs] == [
         ("Codertocat/Hello-World", 2, "a" * 40, "queued")
     ]
@@ -80,7 +82,7 @@ def test_bad_or_missing_signature_is_401_and_stores_nothing(
         headers["X-Hub-Signature-256"] = signature
     response = served.client.post(f"{served.url}/webhooks/github", content=body, headers=headers)
     assert response.status_code == 401
-    assert served.store.jobs() == [] and served.store.delivery_count() == 0
+    assert served.store.queue.jobs() == [] and served.store.deliveries.count() == 0
 
 
 def test_signature_over_a_different_body_is_refused(served: Served) -> None:
@@ -116,7 +118,7 @@ def test_gitlab_token_checked(served: Served) -> None:
         headers=gitlab_headers("Merge Request Hook", "g-2", token="nope"),
     )
     assert bad.status_code == 401
-    assert len(served.store.jobs()) == 1
+    assert len(served.store.queue.jobs()) == 1
 
 
 def test_body_over_the_limit_is_413(served: Served) -> None:
@@ -140,7 +142,7 @@ def test_wrong_content_type_is_415(served: Served) -> None:
         },
     )
     assert response.status_code == 415
-    assert served.store.jobs() == []
+    assert served.store.queue.jobs() == []
 
 
 def test_form_encoded_github_delivery(served: Served) -> None:
@@ -166,7 +168,7 @@ def test_form_encoded_github_delivery(served: Served) -> None:
 def test_malformed_or_incomplete_payload_is_400(served: Served, body: bytes) -> None:
     response = send_github(served.client, served.url, body, "pull_request", "d-6")
     assert response.status_code == 400
-    assert served.store.jobs() == []
+    assert served.store.queue.jobs() == []
 
 
 def test_missing_event_or_delivery_header_is_400(served: Served) -> None:
@@ -190,7 +192,7 @@ def test_unknown_event_is_202_ignored_and_counted(served: Served) -> None:
     assert response.status_code == 202 and response.json()["outcome"] == "ignored"
     metrics = served.client.get(f"{served.url}/metrics").text
     assert 'redline_deliveries_total{event="push",host="github",outcome="ignored"} 1.0' in metrics
-    assert served.store.jobs() == []
+    assert served.store.queue.jobs() == []
 
 
 def test_ping_answers_200(served: Served) -> None:
@@ -204,7 +206,7 @@ def test_redelivery_is_deduplicated(served: Served) -> None:
     again = send_github(served.client, served.url, body, "pull_request", "same-id")
     assert first.json()["outcome"] == "queued"
     assert again.status_code == 202 and again.json()["outcome"] == "duplicate-delivery"
-    assert len(served.store.jobs()) == 1
+    assert len(served.store.queue.jobs()) == 1
 
 
 def test_one_review_per_head_and_newer_head_supersedes(served: Served) -> None:
@@ -215,7 +217,9 @@ def test_one_review_per_head_and_newer_head_supersedes(served: Served) -> None:
     assert same.json()["outcome"] == "duplicate-head"
     send_github(served.client, served.url, pr_event(2, "b" * 40), "pull_request", "h-3")
     send_github(served.client, served.url, pr_event(5, "e" * 40), "pull_request", "h-4")
-    states = {(j.pr, j.head_sha[:1] if j.head_sha else None): j.state for j in served.store.jobs()}
+    states = {
+        (j.pr, j.head_sha[:1] if j.head_sha else None): j.state for j in served.store.queue.jobs()
+    }
     assert states == {(2, "a"): "superseded", (2, "b"): "queued", (5, "e"): "queued"}
 
 
@@ -227,7 +231,7 @@ def test_installation_events_are_recorded(served: Served) -> None:
 
 def test_unconfigured_host_is_404(store: Store) -> None:
     app = create_app(
-        Settings(github_webhook_secret=Secret(SECRET)),
+        webhook_config(Settings(github_webhook_secret=Secret(SECRET))),
         store,
         Publisher(lambda _: None, lambda: True),
     )
@@ -254,7 +258,7 @@ def test_health_readiness_and_metrics(served: Served) -> None:
 
 def test_readyz_reports_an_unreachable_queue(store: Store) -> None:
     app = create_app(
-        Settings(github_webhook_secret=Secret(SECRET)),
+        webhook_config(Settings(github_webhook_secret=Secret(SECRET))),
         store,
         Publisher(lambda _: None, lambda: False),
     )
@@ -264,7 +268,7 @@ def test_readyz_reports_an_unreachable_queue(store: Store) -> None:
 
 
 def test_review_api_needs_the_token(served: Served) -> None:
-    review_id = served.store.save_review(
+    review_id = served.store.reviews.save_review(
         "github", "o/r", 1, "a" * 40, False, {"version": 1, "files": []}
     )
     url = f"{served.url}/api/reviews/{review_id}"
@@ -279,9 +283,9 @@ def test_review_api_needs_the_token(served: Served) -> None:
 
 
 def test_store_down_is_503_not_lost(tmp_path: Path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'x.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'x.db'}")
     app = create_app(
-        Settings(github_webhook_secret=Secret(SECRET)),
+        webhook_config(Settings(github_webhook_secret=Secret(SECRET))),
         store,
         Publisher(lambda _: None, lambda: True),
     )
@@ -326,6 +330,6 @@ def test_secrets_never_reach_the_logs(served: Served, caplog: pytest.LogCaptureF
 
 
 def test_enqueue_spec_directly_is_coalesced(store: Store) -> None:
-    store.enqueue(JobSpec("github", "o/r", 1, "a" * 40))
-    store.enqueue(JobSpec("github", "o/r", 1, "b" * 40))
-    assert [j.state for j in store.jobs()] == ["queued", "superseded"]
+    store.queue.enqueue(JobSpec("github", "o/r", 1, "a" * 40))
+    store.queue.enqueue(JobSpec("github", "o/r", 1, "b" * 40))
+    assert [j.state for j in store.queue.jobs()] == ["queued", "superseded"]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.hosts.files import FileHost
-from bot.store.repository import Store
+from bot.store import open_store
 from tests.conftest import SHARED
 from tests.webhooks.helpers import Process, free_port, pr_event, redline_env, send_github, wait_http
 
@@ -114,18 +114,18 @@ def test_worker_killed_mid_job_every_job_completes_once(
     try:
         wait_http(url)
         job_ids = _deliver(url, prs)
-        store = Store.open(
+        store = open_store(
             env.get("REDLINE_DATABASE_URL")
             or f"sqlite:///{(tmp_path / 'data' / 'redline.db').resolve()}"
         )
         worker = Process(["worker"], env, logs[0])
-        _wait_for(lambda: store.counts()["done"] >= 2, 90, "the first reviews")
+        _wait_for(lambda: store.queue.counts()["done"] >= 2, 90, "the first reviews")
         worker.kill()  # SIGKILL, in the middle of the queue (and often of a job)
-        assert store.counts()["done"] < len(prs)
+        assert store.queue.counts()["done"] < len(prs)
         worker = Process(["worker"], env, logs[1])
-        _wait_for(lambda: store.counts()["done"] == len(prs), 120, "every job done")
+        _wait_for(lambda: store.queue.counts()["done"] == len(prs), 120, "every job done")
         worker.stop()
-        done = store.jobs("done")
+        done = store.queue.jobs("done")
         assert sorted(j.id for j in done) == sorted(job_ids)
         assert any(j.attempts > 1 for j in done)  # the killed worker's job was taken over
         completions = _completions(logs)
@@ -157,14 +157,14 @@ def test_server_killed_after_a_burst_keeps_every_acknowledged_delivery(
     store = None
     try:
         wait_http(url)
-        store = Store.open(
+        store = open_store(
             env.get("REDLINE_DATABASE_URL")
             or f"sqlite:///{(tmp_path / 'data' / 'redline.db').resolve()}"
         )
-        stored = {j.id: j for j in store.jobs()}
+        stored = {j.id: j for j in store.queue.jobs()}
         assert sorted(stored) == sorted(job_ids)
         assert {(j.pr, j.head_sha) for j in stored.values()} == set(prs)
-        assert store.delivery_count() == len(prs)
+        assert store.deliveries.count() == len(prs)
         # Redelivering after the restart is recognised, not queued again.
         with httpx.Client() as client:
             again = send_github(

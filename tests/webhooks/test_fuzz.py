@@ -14,20 +14,21 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.settings import Secret, Settings
-from bot.store.repository import Store
+from bot.service.settings import Secret
+from bot.store import open_store
 from tests.webhooks.helpers import SECRET, TOKEN, github_headers, gitlab_headers, serve_app
 from webhooks.app import Publisher, create_app
+from webhooks.config import WebhookConfig
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
-    store = Store.open(f"sqlite:///{folder / 'redline.db'}")
+    store = open_store(f"sqlite:///{folder / 'redline.db'}")
     app = create_app(
-        Settings(
-            github_webhook_secret=Secret(SECRET),
-            gitlab_webhook_token=Secret(TOKEN),
+        WebhookConfig(
+            github_secret=Secret(SECRET),
+            gitlab_token=Secret(TOKEN),
             api_token=Secret("t"),
         ),
         store,

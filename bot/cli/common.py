@@ -1,0 +1,54 @@
+"""What the commands share: the argument parser that turns argparse errors into ours, exit
+codes, source options, and writing the output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from bot.core.errors import UsageError
+
+EXIT_OK, EXIT_GATE, EXIT_USAGE = 0, 1, 2
+
+
+class Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def source_args(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--diff", metavar="FILE", help="a unified diff file, or - for stdin")
+    source.add_argument(
+        "--range", metavar="BASE..HEAD", help="a git range (post-images at HEAD, config at BASE)"
+    )
+    parser.add_argument(
+        "--repo",
+        metavar="DIR",
+        help="with --diff: the post-image tree; with --range: the repository",
+    )
+    parser.add_argument("--config", metavar="FILE", help="a .redline.toml to use instead")
+    parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+
+def load_source(args: argparse.Namespace) -> Any:
+    from bot.sources import local
+
+    if args.range:
+        return local.from_range(args.range, args.repo, args.config)
+    return local.from_diff(args.diff, args.repo, args.config)
+
+
+def write(args: argparse.Namespace, text: str) -> None:
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

@@ -1,0 +1,82 @@
+"""`redline review` and `redline order`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from bot.cli.common import EXIT_GATE, EXIT_OK, load_source, source_args, write
+from bot.core.policy import FAIL_ON_LEVELS, PARANOIA_LEVELS
+
+
+def setup_review(parser: argparse.ArgumentParser) -> None:
+    source_args(parser)
+    parser.add_argument(
+        "--format", choices=("terminal", "json", "sarif", "markdown"), default="terminal"
+    )
+    parser.add_argument("--paranoia", choices=PARANOIA_LEVELS)
+    parser.add_argument("--fail-on", choices=FAIL_ON_LEVELS)
+    parser.add_argument(
+        "--lines", action="store_true", help="add each changed line's surprisal to the JSON"
+    )
+    parser.add_argument(
+        "--skip", default="", metavar="NAMES", help="comma-separated analyzers not to run"
+    )
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from bot.analyzers import default_analyzers
+    from bot.render import render
+    from bot.review.pipeline import review
+
+    source = load_source(args)
+    config = source.config.with_cli(args.paranoia, args.fail_on)
+    skip = frozenset(s.strip() for s in args.skip.split(",") if s.strip())
+    result = review(source.diff, source.post, config, default_analyzers(skip), base=source.base)
+    color = {"always": True, "never": False}.get(args.color)
+    if args.output and color is None:
+        color = False
+    write(args, render(result, args.format, lines=args.lines, color=color))
+    return EXIT_GATE if result.gate.failed else EXIT_OK
+
+
+def setup_order(parser: argparse.ArgumentParser) -> None:
+    source_args(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run_order(args: argparse.Namespace) -> int:
+    from bot.analyzers import default_analyzers
+    from bot.review.pipeline import review
+
+    source = load_source(args)
+    result = review(
+        source.diff,
+        source.post,
+        source.config,
+        default_analyzers(frozenset({"semgrep", "verify", "markers"})),
+        base=source.base,
+    )
+    if args.format == "json":
+        payload = {
+            "files": [
+                {"path": f.diff.path, "reason": f.reason, "group": f.group} for f in result.files
+            ],
+            "groups": [
+                {"label": g.label, "reason": g.reason, "paths": list(g.paths)}
+                for g in result.groups
+            ],
+        }
+        write(args, json.dumps(payload, indent=2) + "\n")
+        return EXIT_OK
+    lines = ["Suggested reading order"]
+    number = 0
+    for group in result.groups:
+        lines.append(f"\n{group.label}: {group.reason}")
+        for path in group.paths:
+            number += 1
+            reason = next(f.reason for f in result.files if f.diff.path == path)
+            lines.append(f"  {number:>3}. {path}  ({reason})")
+    write(args, "\n".join(lines) + "\n")
+    return EXIT_OK

@@ -1,0 +1,131 @@
+"""`redline serve`, `redline worker` and `redline jobs`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def setup_serve(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="in-process review workers (embedded queue only; 0: none)",
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    import uvicorn
+
+    from bot.service import logs
+    from bot.service.root import build_app, build_runtime, start_embedded_workers
+    from bot.service.settings import load_settings
+
+    logs.configure()
+    settings = load_settings()
+    runtime = build_runtime(settings)
+    app, metrics = build_app(runtime)
+    stop = threading.Event()
+    if settings.embedded_queue and args.workers > 0:
+        start_embedded_workers(runtime, args.workers, stop, metrics.review.observe)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    finally:
+        stop.set()
+    return 0
+
+
+def setup_worker(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=1, help="worker threads (embedded queue)")
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from bot.service import logs
+    from bot.service.root import build_runtime, run_celery_worker, start_embedded_workers
+    from bot.service.settings import load_settings
+
+    logs.configure()
+    settings = load_settings()
+    runtime = build_runtime(settings)
+    if not settings.embedded_queue:
+        run_celery_worker(runtime, args.threads)
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threads = start_embedded_workers(runtime, args.threads, stop)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    return 0
+
+
+def setup_jobs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--state", choices=("queued", "running", "done", "dead", "superseded"))
+    parser.add_argument(
+        "--retry",
+        type=int,
+        metavar="ID",
+        action="append",
+        default=[],
+        help="put a dead (or finished) job back in the queue",
+    )
+
+
+_JOB_KEYS = (
+    "id",
+    "state",
+    "host",
+    "repo",
+    "pr",
+    "head_sha",
+    "attempts",
+    "last_error",
+    "kind",
+    "created_at",
+    "run_after",
+    "delivery_id",
+)
+
+
+def run_jobs(args: argparse.Namespace) -> int:
+    from bot.service.settings import load_settings
+    from bot.store import open_store
+
+    settings = load_settings()
+    store = open_store(settings.store_url)
+    for job_id in args.retry:
+        if not store.queue.retry(job_id):
+            print(f"redline: error: job {job_id} is not dead, done or superseded", file=sys.stderr)
+            return 2
+        if not settings.embedded_queue:
+            from bot.service.celery_queue import CeleryPublisher, make_celery
+
+            assert settings.queue_url is not None
+            CeleryPublisher(make_celery(settings.queue_url, settings.visibility_timeout)).publish(
+                job_id
+            )
+    listed = store.queue.jobs(args.state)
+    if args.json:
+        print(json.dumps([{k: getattr(j, k) for k in _JOB_KEYS} for j in listed], indent=2))
+        return 0
+    for j in listed:
+        error = f"  {j.last_error[:60]}" if j.last_error else ""
+        print(
+            f"{j.id:>6} {j.state:<10} {j.host}:{j.repo}#{j.pr} "
+            f"{(j.head_sha or '-')[:12]:<12} attempts={j.attempts}{error}"
+        )
+    return 0

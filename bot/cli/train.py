@@ -1,0 +1,39 @@
+"""`redline train`: train a model here and export the weights that ship with the package."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+MODELS = ("detector", "lm")
+
+
+def setup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", choices=MODELS)
+    parser.add_argument(
+        "--work",
+        default="runs",
+        metavar="DIR",
+        help="working directory: corpus, examples, checkpoints (resumable)",
+    )
+    parser.add_argument("--hours", type=float, default=4.0, help="wall-time budget")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=None, help="override the step count")
+    parser.add_argument(
+        "--no-export", action="store_true", help="do not write the shipped weights (for trial runs)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    work = Path(args.work) / args.model
+    if args.model == "detector":
+        from review_models.detector.export import train_and_export
+
+        train_and_export(
+            work, args.hours, args.threads, args.steps, export_weights=not args.no_export
+        )
+    else:
+        from review_models.lm.train import train_and_export as train_lm
+
+        train_lm(work, args.hours, args.threads, args.steps, export=not args.no_export)
+    return 0

@@ -1,0 +1,224 @@
+"""`.redline.toml`: the repository's review policy, parsed once into a typed, frozen value.
+
+With `--range` the file is read at BASE, never at HEAD, so a change cannot switch off its own gate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.errors import ConfigError
+from bot.core.globs import matches
+
+PARANOIA_LEVELS = ("low", "default", "high", "max")
+FAIL_ON_LEVELS = ("error", "warning", "never")
+SEVERITIES = ("error", "warning", "note")
+ANALYZERS = ("detector", "entropy", "semgrep", "markers", "verify")
+
+
+@dataclass(frozen=True, slots=True)
+class Markers:
+    words: tuple[str, ...] = ("DANGEROUS",)
+    radius: int = 3
+    severity: str = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """Settings for paths matching `paths`; later overrides win."""
+
+    paths: tuple[str, ...]
+    paranoia: str | None = None
+    fail_on: str | None = None
+    disable: tuple[str, ...] = ()  # analyzer names or rule ids
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    paranoia: str = "default"
+    fail_on: str = "error"
+    ignore: tuple[str, ...] = ()
+    max_file_bytes: int = 1024 * 1024
+    markers: Markers = field(default_factory=Markers)
+    semgrep_rules: tuple[str, ...] = ()  # extra rule files, relative to the repository root
+    disable: tuple[str, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    max_inline_comments: int = 15
+    fail_closed: bool = False  # an error while reviewing fails the gate instead of neutral
+    budgets: tuple[tuple[str, float], ...] = ()  # per-analyzer seconds
+    verify_timeout: float = 2.0
+    verify_total: float = 20.0
+
+    def budget(self, analyzer: str, default: float) -> float:
+        return dict(self.budgets).get(analyzer, default)
+
+    def paranoia_for(self, path: str) -> str:
+        level = self.paranoia
+        for override in self.overrides:
+            if override.paranoia and matches(path, override.paths):
+                level = override.paranoia
+        return level
+
+    def fail_on_for(self, path: str) -> str:
+        level = self.fail_on
+        for override in self.overrides:
+            if override.fail_on and matches(path, override.paths):
+                level = override.fail_on
+        return level
+
+    def disabled_for(self, path: str) -> frozenset[str]:
+        names = set(self.disable)
+        for override in self.overrides:
+            if matches(path, override.paths):
+                names.update(override.disable)
+        return frozenset(names)
+
+    def with_cli(self, paranoia: str | None, fail_on: str | None) -> Config:
+        """CLI flags override the file."""
+        changes: dict[str, Any] = {}
+        if paranoia is not None:
+            changes["paranoia"] = _choice("--paranoia", paranoia, PARANOIA_LEVELS)
+        if fail_on is not None:
+            changes["fail_on"] = _choice("--fail-on", fail_on, FAIL_ON_LEVELS)
+        return dataclasses.replace(self, **changes)
+
+
+def _choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(f"{key} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def _strings(key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of strings; got {value!r}")
+    return tuple(value)
+
+
+def _number(key: str, value: object, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(f"{key} must be a number from {low} to {high}; got {value!r}")
+    return float(value)
+
+
+def _table(key: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{key}] must be a table; got {value!r}")
+    return value
+
+
+def _reject_unknown(where: str, table: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown key {unknown[0]!r} in {where} (known: {', '.join(sorted(known))})"
+        )
+
+
+_TOP = {
+    "paranoia",
+    "fail-on",
+    "ignore",
+    "max-file-bytes",
+    "markers",
+    "semgrep",
+    "disable",
+    "overrides",
+    "max-inline-comments",
+    "fail-closed",
+    "budgets",
+    "verify",
+}
+
+
+def parse_config(text: str, source: str = ".redline.toml") -> Config:
+    """Parse `.redline.toml` text; every mistake names the key and the file."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+    try:
+        return _from_table(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
+def _from_table(data: dict[str, Any]) -> Config:
+    _reject_unknown("the top level", data, _TOP)
+    config = Config()
+    changes: dict[str, Any] = {}
+    if "paranoia" in data:
+        changes["paranoia"] = _choice("paranoia", data["paranoia"], PARANOIA_LEVELS)
+    if "fail-on" in data:
+        changes["fail_on"] = _choice("fail-on", data["fail-on"], FAIL_ON_LEVELS)
+    if "ignore" in data:
+        changes["ignore"] = _strings("ignore", data["ignore"])
+    if "disable" in data:
+        changes["disable"] = _strings("disable", data["disable"])
+    if "max-file-bytes" in data:
+        changes["max_file_bytes"] = int(_number("max-file-bytes", data["max-file-bytes"], 1, 2**31))
+    if "max-inline-comments" in data:
+        changes["max_inline_comments"] = int(
+            _number("max-inline-comments", data["max-inline-comments"], 0, 1000)
+        )
+    if "fail-closed" in data:
+        if not isinstance(data["fail-closed"], bool):
+            raise ConfigError(f"fail-closed must be true or false; got {data['fail-closed']!r}")
+        changes["fail_closed"] = data["fail-closed"]
+    if "markers" in data:
+        table = _table("markers", data["markers"])
+        _reject_unknown("[markers]", table, {"words", "radius", "severity"})
+        markers = Markers()
+        changes["markers"] = Markers(
+            words=_strings("markers.words", table.get("words", list(markers.words))),
+            radius=int(_number("markers.radius", table.get("radius", markers.radius), 0, 200)),
+            severity=_choice(
+                "markers.severity", table.get("severity", markers.severity), SEVERITIES
+            ),
+        )
+    if "semgrep" in data:
+        table = _table("semgrep", data["semgrep"])
+        _reject_unknown("[semgrep]", table, {"rules"})
+        changes["semgrep_rules"] = _strings("semgrep.rules", table.get("rules", []))
+    if "budgets" in data:
+        table = _table("budgets", data["budgets"])
+        _reject_unknown("[budgets]", table, set(ANALYZERS))
+        changes["budgets"] = tuple(
+            (name, _number(f"budgets.{name}", value, 0.01, 3600)) for name, value in table.items()
+        )
+    if "verify" in data:
+        table = _table("verify", data["verify"])
+        _reject_unknown("[verify]", table, {"timeout", "total"})
+        changes["verify_timeout"] = _number("verify.timeout", table.get("timeout", 2.0), 0.01, 600)
+        changes["verify_total"] = _number("verify.total", table.get("total", 20.0), 0.01, 3600)
+    if "overrides" in data:
+        raw = data["overrides"]
+        if not isinstance(raw, list):
+            raise ConfigError("overrides must be an array of tables ([[overrides]])")
+        overrides = []
+        for number, item in enumerate(raw, start=1):
+            table = _table(f"overrides #{number}", item)
+            _reject_unknown(
+                f"[[overrides]] #{number}", table, {"paths", "paranoia", "fail-on", "disable"}
+            )
+            if "paths" not in table:
+                raise ConfigError(f"[[overrides]] #{number} needs `paths`")
+            overrides.append(
+                Override(
+                    paths=_strings("overrides.paths", table["paths"]),
+                    paranoia=_choice("overrides.paranoia", table["paranoia"], PARANOIA_LEVELS)
+                    if "paranoia" in table
+                    else None,
+                    fail_on=_choice("overrides.fail-on", table["fail-on"], FAIL_ON_LEVELS)
+                    if "fail-on" in table
+                    else None,
+                    disable=_strings("overrides.disable", table.get("disable", [])),
+                )
+            )
+        changes["overrides"] = tuple(overrides)
+    return dataclasses.replace(config, **changes)

@@ -1,0 +1,158 @@
+"""The ports: one small interface per outside system. Adapters (bot/sources, bot/hosts,
+bot/store, bot/analyzers) implement them; the review core only ever sees these.
+
+- `Tree`: read-only file access at one revision (a directory, a git commit, a host's API).
+- `Analyzer`: parsed diff + file context in, hunk scores / findings / verdicts out, by a deadline.
+- `GitHost`: fetch a pull request's diff and files, post a planned review, set the gate status.
+  Optional capabilities (`HostPermissions`, `SuggestedCommits`) are separate protocols that an
+  adapter may also implement; callers check with `isinstance`.
+- `DeliveryStore`, `JobQueue`, `ReviewStore`: the three aggregates of the durable store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from bot.core.host import FetchedDiff, GateStatus, PostResult, PullRequest, ReviewPost
+from bot.core.jobs import Accepted, Job, JobSpec
+from bot.core.model import Diff, Finding, HunkScore, Verdict
+from bot.core.policy import Config
+from bot.core.trees import EmptyTree
+
+
+class Tree(Protocol):
+    """Read-only file access by repository-relative path."""
+
+    def size(self, path: str) -> int | None: ...
+
+    def read(self, path: str) -> bytes | None: ...
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    diff: Diff  # only the files that are reviewed
+    texts: Mapping[str, str]  # post-image text by path; absent when the file could not be read
+    config: Config
+    base: Tree = field(default_factory=EmptyTree)  # the base tree: rule files come from here
+
+    def text(self, path: str) -> str | None:
+        return self.texts.get(path)
+
+
+@dataclass(frozen=True)
+class AnalyzerOutput:
+    scores: tuple[HunkScore, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    detail: str | None = None
+
+
+class Analyzer(Protocol):
+    name: str
+    version: str
+    default_budget: float  # seconds
+    # Score threshold per paranoia level for this analyzer's findings; empty: the defaults.
+    thresholds: Mapping[str, float]
+
+    def analyze(self, request: AnalysisRequest, deadline: float) -> AnalyzerOutput:
+        """Analyze; `deadline` is a `time.monotonic()` value to finish by."""
+        ...
+
+
+class GitHost(Protocol):
+    name: str
+
+    def pull_request(
+        self,
+        repo: str,
+        number: int,
+        head_sha: str | None = None,
+        installation_id: int | None = None,
+        project_id: int | None = None,
+    ) -> PullRequest: ...
+
+    def fetch_diff(self, pr: PullRequest) -> FetchedDiff: ...
+
+    def fetch_file(self, pr: PullRequest, path: str, sha: str) -> bytes | None: ...
+
+    def posted_fingerprints(self, pr: PullRequest) -> set[str]: ...
+
+    def post_review(self, pr: PullRequest, review: ReviewPost) -> PostResult: ...
+
+    def set_status(self, pr: PullRequest, status: GateStatus) -> None: ...
+
+
+class DeliveryStore(Protocol):
+    """Webhook deliveries, recorded with their job in one transaction."""
+
+    def accept_many(
+        self, items: Sequence[tuple[str, str, str, str | None, JobSpec | None, str]]
+    ) -> list[Accepted]: ...
+
+    def record_installation(
+        self, host: str, installation_id: int, account: str | None, action: str
+    ) -> None: ...
+
+
+class JobQueue(Protocol):
+    """Jobs under leases: claim, heartbeat, complete, retry with backoff or dead-letter."""
+
+    def claim(self, worker: str, lease: float, job_id: int | None = None) -> Job | None: ...
+
+    def extend(self, job_id: int, worker: str, lease: float) -> bool: ...
+
+    def complete(self, job_id: int, worker: str) -> bool: ...
+
+    def fail(
+        self, job_id: int, worker: str, error: str, max_attempts: int, base_seconds: float
+    ) -> str: ...
+
+    def supersede_if_stale(self, job: Job) -> bool: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+class ReviewStore(Protocol):
+    """Stored review documents and the fingerprints of comments already posted."""
+
+    def save_review(
+        self,
+        host: str,
+        repo: str,
+        pr: int,
+        head_sha: str,
+        gate_failed: bool,
+        document: dict[str, Any],
+    ) -> int: ...
+
+    def review(self, review_id: int) -> dict[str, Any] | None: ...
+
+    def fingerprints(self, host: str, repo: str, pr: int) -> set[str]: ...
+
+    def record_comments(
+        self, host: str, repo: str, pr: int, posted: list[tuple[str, str | None]]
+    ) -> None: ...
+
+
+class ServiceStore(Protocol):
+    """The store as the service sees it: its three aggregates and a health check."""
+
+    @property
+    def deliveries(self) -> DeliveryStore: ...
+
+    @property
+    def queue(self) -> JobQueue: ...
+
+    @property
+    def reviews(self) -> ReviewStore: ...
+
+    def ping(self) -> bool: ...
+
+
+@runtime_checkable
+class HostPermissions(Protocol):
+    """Optional host capability: may this user trigger a review (write access or better)?"""
+
+    def can_trigger(self, pr: PullRequest, login: str) -> bool: ...

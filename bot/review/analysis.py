@@ -1,0 +1,105 @@
+"""Running the analyzers: all of them concurrently, each within its budget. One analyzer
+failing or timing out is recorded in the review's `analyzers` list; the others' results still
+count."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.core.errors import AnalyzerUnavailable
+from bot.core.model import AnalyzerRun
+from bot.core.ports import AnalysisRequest, Analyzer, AnalyzerOutput
+
+
+@dataclass
+class _Slot:
+    output: AnalyzerOutput | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    ms: int = 0
+
+
+def _run_one(analyzer: Analyzer, request: AnalysisRequest, deadline: float, slot: _Slot) -> None:
+    start = time.perf_counter()
+    try:
+        slot.output = analyzer.analyze(request, deadline)
+    except BaseException as exc:  # recorded as the analyzer's status, never fatal to the review
+        slot.error = exc
+    finally:
+        slot.ms = round((time.perf_counter() - start) * 1000)
+        slot.done.set()
+
+
+def run_analyzers(
+    analyzers: Sequence[Analyzer], request: AnalysisRequest
+) -> tuple[list[tuple[Analyzer, AnalyzerOutput]], list[AnalyzerRun]]:
+    """Run all analyzers concurrently, each within its budget."""
+    started = time.monotonic()
+    slots: list[tuple[Analyzer, _Slot, float]] = []
+    for analyzer in analyzers:
+        budget = request.config.budget(analyzer.name, analyzer.default_budget)
+        deadline = started + budget
+        slot = _Slot()
+        # Daemon threads: an analyzer that overruns its budget must not hold up the exit.
+        thread = threading.Thread(
+            target=_run_one,
+            args=(analyzer, request, deadline, slot),
+            daemon=True,
+            name=f"analyzer-{analyzer.name}",
+        )
+        thread.start()
+        slots.append((analyzer, slot, budget))
+    outputs: list[tuple[Analyzer, AnalyzerOutput]] = []
+    runs: list[AnalyzerRun] = []
+    for analyzer, slot, budget in slots:
+        remaining = started + budget - time.monotonic()
+        finished = slot.done.wait(max(0.0, remaining))
+        if not finished:
+            runs.append(
+                AnalyzerRun(
+                    analyzer.name,
+                    analyzer.version,
+                    round(budget * 1000),
+                    "timeout",
+                    f"exceeded its {budget:g} s budget",
+                )
+            )
+        elif isinstance(slot.error, AnalyzerUnavailable):
+            runs.append(
+                AnalyzerRun(analyzer.name, analyzer.version, slot.ms, "skipped", str(slot.error))
+            )
+        elif slot.error is not None:
+            runs.append(
+                AnalyzerRun(
+                    analyzer.name,
+                    analyzer.version,
+                    slot.ms,
+                    "error",
+                    f"{type(slot.error).__name__}: {slot.error}",
+                )
+            )
+        else:
+            assert slot.output is not None
+            outputs.append((analyzer, slot.output))
+            runs.append(
+                AnalyzerRun(analyzer.name, analyzer.version, slot.ms, "ok", slot.output.detail)
+            )
+    return outputs, runs
+
+
+class Unavailable:
+    """Stands in for an analyzer that could not be set up; the review says why."""
+
+    default_budget = 1.0
+    thresholds: Mapping[str, float] = {}
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.version = "-"
+        self.reason = reason
+
+    def analyze(self, request: AnalysisRequest, deadline: float) -> AnalyzerOutput:
+        raise AnalyzerUnavailable(self.reason)

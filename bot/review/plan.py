@@ -1,0 +1,259 @@
+"""Plan what to post for a review, as a value: inline comments anchored only on lines the
+diff shows, suggestions only where the replacement covers exactly the commented lines, no
+comment posted twice, overflow and unanchorable findings in the summary, and the gate status.
+Hosts then apply the plan; nothing here does I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.host import Annotation, GateStatus, InlineComment, ReviewPost
+from bot.core.model import Diff, Finding, Review
+from bot.render import markdown as md
+
+SUMMARY_MARKER = "<!-- redline:summary -->"
+FINGERPRINT_MARK = "<!-- redline:fp={} -->"
+SUMMARY_LIMIT = 60_000  # below GitHub's 65,536-character body limit, with room to spare
+_SEVERITY_ICON = {"error": "🔴", "warning": "🟠", "note": "🔵"}
+_LEVEL = {"error": "failure", "warning": "warning", "note": "notice"}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    line: int
+    side: str  # RIGHT | LEFT
+    start_line: int | None
+    old_line: int | None
+    new_line: int | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    post: ReviewPost
+    status: GateStatus
+    inline: tuple[Finding, ...]
+    in_summary: tuple[tuple[Finding, str], ...]  # findings listed in the summary, and why
+    resolved: tuple[str, ...]  # fingerprints posted before that no longer apply
+    skipped_as_posted: int
+
+
+def fingerprint_of(body: str) -> str | None:
+    start = body.find("<!-- redline:fp=")
+    if start < 0:
+        return None
+    end = body.find(" -->", start)
+    return body[start + len("<!-- redline:fp=") : end] if end > 0 else None
+
+
+class _DiffIndex:
+    """Which lines of which file the diff shows, per side, and in which hunk."""
+
+    def __init__(self, diff: Diff) -> None:
+        self.new: dict[str, dict[int, tuple[int, int | None]]] = {}
+        self.old: dict[str, dict[int, int]] = {}
+        for file in diff.files:
+            new = self.new.setdefault(file.path, {})
+            old = self.old.setdefault(file.path, {})
+            for hunk in file.hunks:
+                for line in hunk.lines:
+                    if line.new_no is not None:
+                        new[line.new_no] = (hunk.index, line.old_no)
+                    elif line.old_no is not None:
+                        old[line.old_no] = hunk.index
+
+    def anchor(self, finding: Finding) -> Anchor | None:
+        if finding.side == "old":
+            hunk = self.old.get(finding.path, {}).get(finding.line)
+            if hunk is None:
+                return None
+            return Anchor(finding.line, "LEFT", None, finding.line, None)
+        lines = self.new.get(finding.path, {})
+        end = lines.get(finding.end_line)
+        start = lines.get(finding.line)
+        if end is None:
+            return None
+        if start is None or start[0] != end[0] or finding.line == finding.end_line:
+            return Anchor(finding.end_line, "RIGHT", None, end[1], finding.end_line)
+        # A multi-line comment must stay within one hunk, every line shown.
+        if any(n not in lines for n in range(finding.line, finding.end_line + 1)):
+            return Anchor(finding.end_line, "RIGHT", None, end[1], finding.end_line)
+        return Anchor(finding.end_line, "RIGHT", finding.line, end[1], finding.end_line)
+
+
+def comment_body(finding: Finding, anchor: Anchor) -> str:
+    lines = [
+        f"{_SEVERITY_ICON[finding.severity]} **{finding.source}/{finding.rule}** "
+        f"(score {finding.score:.2f})",
+        "",
+        finding.message,
+    ]
+    exact = (
+        anchor.side == "RIGHT"
+        and (anchor.start_line or anchor.line) == finding.line
+        and anchor.line == finding.end_line
+    )
+    if finding.suggestion is not None and exact:
+        lines += ["", "```suggestion", finding.suggestion.rstrip("\n"), "```"]
+    lines += ["", FINGERPRINT_MARK.format(finding.fingerprint)]
+    return "\n".join(lines)
+
+
+def plan(
+    review: Review,
+    diff: Diff,
+    max_inline: int,
+    posted: Iterable[str] = (),
+    truncated: str | None = None,
+    event_on_failure: bool = False,
+) -> Plan:
+    already = set(posted)
+    index = _DiffIndex(diff)
+    inline: list[tuple[Finding, Anchor]] = []
+    in_summary: list[tuple[Finding, str]] = []
+    skipped = 0
+    for finding in review.findings:  # highest score first
+        anchor = index.anchor(finding)
+        if anchor is None:
+            in_summary.append((finding, "outside the diff"))
+        elif finding.fingerprint in already:
+            skipped += 1
+        elif len(inline) >= max_inline:
+            in_summary.append((finding, f"over the {max_inline} inline comments per review"))
+        else:
+            inline.append((finding, anchor))
+    current = {f.fingerprint for f in review.findings}
+    resolved = tuple(sorted(fp for fp in already if fp not in current))
+    comments = tuple(
+        InlineComment(
+            path=f.path,
+            line=a.line,
+            side=a.side,  # type: ignore[arg-type]
+            body=comment_body(f, a),
+            fingerprint=f.fingerprint,
+            start_line=a.start_line,
+            old_line=a.old_line,
+            new_line=a.new_line,
+        )
+        for f, a in inline
+    )
+    summary = summary_body(review, in_summary, resolved, truncated)
+    event = "REQUEST_CHANGES" if event_on_failure and review.gate.failed else "COMMENT"
+    return Plan(
+        post=ReviewPost(comments, summary, SUMMARY_MARKER, event),  # type: ignore[arg-type]
+        status=gate_status(review),
+        inline=tuple(f for f, _ in inline),
+        in_summary=tuple(in_summary),
+        resolved=resolved,
+        skipped_as_posted=skipped,
+    )
+
+
+def with_moved(
+    plan_value: Plan, review: Review, moved: Iterable[str], why: str, truncated: str | None = None
+) -> Plan:
+    """The plan again after the host refused some comments: those go to the summary."""
+    moved_set = set(moved)
+    keep = tuple(c for c in plan_value.post.comments if c.fingerprint not in moved_set)
+    in_summary = list(plan_value.in_summary) + [
+        (f, why) for f in plan_value.inline if f.fingerprint in moved_set
+    ]
+    summary = summary_body(review, in_summary, plan_value.resolved, truncated)
+    post = ReviewPost(keep, summary, SUMMARY_MARKER, plan_value.post.event)
+    return Plan(
+        post,
+        plan_value.status,
+        tuple(f for f in plan_value.inline if f.fingerprint not in moved_set),
+        tuple(in_summary),
+        plan_value.resolved,
+        plan_value.skipped_as_posted,
+    )
+
+
+def summary_body(
+    review: Review,
+    in_summary: list[tuple[Finding, str]],
+    resolved: tuple[str, ...],
+    truncated: str | None,
+) -> str:
+    head = [SUMMARY_MARKER, "## redline review", "", md.gate_line(review), ""]
+    parts = [md.reading_order(review), md.attention_map(review)]
+    if in_summary:
+        rows = [
+            "### Findings not shown inline",
+            "",
+            "| | Location | Rule | Why here | Message |",
+            "|---|---|---|---|---|",
+        ]
+        for f, why in in_summary:
+            rows.append(
+                f"| {_SEVERITY_ICON[f.severity]} | `{f.path}:{f.line}` | "
+                f"`{f.source}/{f.rule}` | {why} | {md._cell(f.message)} |"
+            )
+        parts.append([*rows, ""])
+    parts.append(md.findings_table(review.findings, "All findings"))
+    if resolved:
+        parts.append(
+            [
+                f"### Resolved since the last review ({len(resolved)})",
+                "",
+                *(f"- `{fp[:12]}`: no longer found" for fp in resolved),
+                "",
+            ]
+        )
+    parts.append(md.verification(review))
+    extra = [f"**truncated**: {truncated}"] if truncated else ["nothing truncated"]
+    footer = md.coverage_footer(review, extra)
+    body = head
+    budget = SUMMARY_LIMIT - sum(len(x) + 1 for x in head + footer) - 200
+    for part in parts:
+        size = sum(len(x) + 1 for x in part)
+        if size <= budget:
+            body += part
+            budget -= size
+        else:
+            cut: list[str] = []
+            for line in part:
+                if len(line) + 1 > budget - 80:
+                    break
+                cut.append(line)
+                budget -= len(line) + 1
+            body += [*cut, "", "_(cut to fit the host's length limit)_", ""]
+            budget -= 60
+    return "\n".join(body + footer)
+
+
+def gate_status(review: Review) -> GateStatus:
+    counts = {"error": 0, "warning": 0, "note": 0}
+    for f in review.findings:
+        counts[f.severity] += 1
+    title = (
+        f"{counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes"
+        if review.findings
+        else "No findings"
+    )
+    if review.gate.failed:
+        state = "failure"
+        summary = "Gate failed: " + "; ".join(review.gate.reasons[:20])
+    else:
+        state = "success"
+        summary = f"Gate passed (fail-on {review.gate.fail_on})."
+    annotations = tuple(
+        Annotation(
+            f.path,
+            f.line if f.side == "new" else 1,
+            f.end_line if f.side == "new" else 1,
+            _LEVEL[f.severity],  # type: ignore
+            f"{f.source}/{f.rule}",
+            f.message,
+        )
+        for f in review.findings
+    )
+    return GateStatus(state, title, summary[:60_000], annotations)  # type: ignore[arg-type]
+
+
+def error_status(reason: str, fail_closed: bool) -> GateStatus:
+    """A review that could not run is not a failed gate, unless policy fails closed."""
+    if fail_closed:
+        return GateStatus("failure", "Review could not run", f"Failing closed: {reason}")
+    return GateStatus("neutral", "Review could not run", reason)

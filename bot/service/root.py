@@ -1,0 +1,168 @@
+"""The composition root: the only place that wires settings to the store, the queue, the
+hosts, the analyzers, the webhook app and the workers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.core.errors import ConfigError, HostError
+from bot.core.jobs import Job
+from bot.core.ports import Analyzer, GitHost
+from bot.service.settings import Settings
+from bot.service.worker import Worker
+from bot.store import Store, open_store
+from webhooks.config import WebhookConfig
+
+log = logging.getLogger("redline.service")
+
+
+def make_host(settings: Settings, name: str) -> GitHost:
+    if settings.host_adapter and settings.host_adapter.startswith("files:"):
+        from bot.hosts.files import FileHost
+
+        return FileHost(Path(settings.host_adapter[len("files:") :]), name)
+    if name == "github":
+        from bot.hosts.github import GitHubHost
+
+        return GitHubHost(
+            api_url=settings.github_api_url,
+            token=settings.github_token.reveal() if settings.github_token else None,
+            app_id=settings.github_app_id,
+            private_key=(
+                settings.github_private_key.reveal() if settings.github_private_key else None
+            ),
+            write_pause=settings.github_write_pause,
+        )
+    if name == "gitlab":
+        from bot.hosts.gitlab import GitLabHost
+
+        if not settings.gitlab_token:
+            raise HostError("GitLab needs REDLINE_GITLAB_TOKEN", transient=False)
+        return GitLabHost(settings.gitlab_url, settings.gitlab_token.reveal())
+    raise ConfigError(f"no adapter for host {name!r}")
+
+
+def host_factory(settings: Settings) -> Callable[[Job], GitHost]:
+    """The adapter for a job's host, built once per host and reused."""
+    cache: dict[str, GitHost] = {}
+    lock = threading.Lock()
+
+    def for_job(job: Job) -> GitHost:
+        with lock:
+            if job.host not in cache:
+                cache[job.host] = make_host(settings, job.host)
+            return cache[job.host]
+
+    return for_job
+
+
+def webhook_config(settings: Settings) -> WebhookConfig:
+    return WebhookConfig(
+        github_secret=settings.github_webhook_secret,
+        gitlab_token=settings.gitlab_webhook_token,
+        api_token=settings.api_token,
+        review_drafts=settings.review_drafts,
+        bot_logins=settings.bot_logins,
+        max_body_bytes=settings.max_body_bytes,
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    wake: threading.Event
+    publish: Callable[[int], None]
+    ping: Callable[[], bool]
+    celery: Any = None
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.store_url)
+    wake = threading.Event()
+    if settings.embedded_queue:
+        return Runtime(settings, store, wake, lambda _job: wake.set(), lambda: True)
+    from bot.service.celery_queue import CeleryPublisher, make_celery
+
+    assert settings.queue_url is not None
+    app = make_celery(settings.queue_url, settings.visibility_timeout)
+    publisher = CeleryPublisher(app)
+    return Runtime(settings, store, wake, publisher.publish, publisher.ping, app)
+
+
+def build_app(runtime: Runtime, metrics: Any = None) -> Any:
+    from webhooks.app import Publisher, create_app
+    from webhooks.metrics import Metrics
+
+    metrics = metrics or Metrics(runtime.store.queue.counts)
+    publisher = Publisher(runtime.publish, runtime.ping)
+    return create_app(webhook_config(runtime.settings), runtime.store, publisher, metrics), metrics
+
+
+def load_analyzers() -> list[Analyzer]:
+    from bot.analyzers import default_analyzers
+
+    return default_analyzers()
+
+
+def start_embedded_workers(
+    runtime: Runtime,
+    count: int,
+    stop: threading.Event,
+    on_review: Callable[[float], None] | None = None,
+) -> list[threading.Thread]:
+    analyzers = load_analyzers()
+    hosts = host_factory(runtime.settings)
+    threads = []
+    for index in range(count):
+        worker = Worker(runtime.settings, runtime.store, hosts, analyzers, on_review)
+        thread = threading.Thread(
+            target=worker.run_forever,
+            args=(stop, runtime.wake),
+            daemon=True,
+            name=f"redline-worker-{index}",
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
+    from bot.service.celery_queue import CeleryPublisher, register, start_sweeper
+
+    app = runtime.celery
+    assert app is not None
+    worker = Worker(
+        runtime.settings, runtime.store, host_factory(runtime.settings), load_analyzers()
+    )
+
+    def run(job_id: int) -> str | None:
+        job = runtime.store.queue.claim(worker.id, runtime.settings.lease_seconds, job_id)
+        return worker.process(job) if job is not None else None
+
+    register(app, run)
+    stop = threading.Event()
+    start_sweeper(
+        CeleryPublisher(app),
+        lambda: runtime.store.queue.stale_queued(max(5.0, runtime.settings.poll_seconds * 10)),
+        max(2.0, runtime.settings.lease_seconds / 4),
+        stop,
+    )
+    app.worker_main(
+        [
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "-Q",
+            "redline",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )

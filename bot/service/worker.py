@@ -1,0 +1,169 @@
+"""The worker: claim a job, run the pull-request flow under a heartbeat, record the outcome.
+The one catch-all is here: a transient error is retried with backoff; our own non-transient
+errors are dead-lettered at once; anything else is a bug, dead-lettered with its traceback
+and never retried. The host is told when a review could not run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.core.errors import ConfigError, HostError, RedlineError
+from bot.core.host import GateStatus
+from bot.core.jobs import Job
+from bot.core.policy import Config
+from bot.core.ports import Analyzer, GitHost
+from bot.review import flow
+from bot.review.plan import error_status
+from bot.service.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger("redline.worker")
+HostFor = Callable[[Job], GitHost]
+
+
+@dataclass
+class Outcome:
+    state: str  # done | skipped
+    review_id: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class Context:
+    """What the failure handler needs to know about a job: the policy it ran under."""
+
+    fail_closed: bool = False
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        host_for: HostFor,
+        analyzers: Sequence[Analyzer],
+        on_review: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.host_for = host_for
+        self.analyzers = analyzers
+        self.on_review = on_review
+        self.id = worker_id()
+
+    # --- one job ------------------------------------------------------------------------------
+    def review_job(self, job: Job, context: Context) -> Outcome:
+        host = self.host_for(job)
+        pr = host.pull_request(job.repo, job.pr, job.head_sha, job.installation_id, job.project_id)
+        if job.head_sha and pr.head_sha != job.head_sha and job.kind == "review":
+            return Outcome("skipped", detail=f"head moved on to {pr.head_sha[:12]}")
+        started = time.perf_counter()
+        host.set_status(pr, GateStatus("in_progress", "Reviewing", "redline is reviewing"))
+        try:
+            config: Config = flow.policy(host, pr)
+        except ConfigError as exc:
+            host.set_status(pr, GateStatus("neutral", "Invalid .redline.toml", str(exc)))
+            return Outcome("done", detail=str(exc))
+        context.fail_closed = config.fail_closed
+        reviewed = flow.review_pull_request(host, pr, config, self.analyzers, self.store.reviews)
+        if self.on_review is not None:
+            self.on_review(time.perf_counter() - started)
+        return Outcome("done", reviewed.review_id)
+
+    # --- claim, run, record -------------------------------------------------------------------
+    def process(self, job: Job) -> str:
+        """Run a claimed job under a heartbeat; returns the job's new state."""
+        if self.store.queue.supersede_if_stale(job):
+            log.info("superseded", extra={"job": job.id, "delivery": job.delivery_id})
+            return "superseded"
+        stop = threading.Event()
+
+        def heartbeat() -> None:
+            while not stop.wait(self.settings.lease_seconds / 3):
+                self.store.queue.extend(job.id, self.id, self.settings.lease_seconds)
+
+        beat = threading.Thread(target=heartbeat, daemon=True)
+        beat.start()
+        context = Context()
+        try:
+            outcome = self.review_job(job, context)
+        except Exception as exc:  # the one catch-all: record, report, retry or dead-letter
+            stop.set()
+            return self._failed(job, exc, context)
+        finally:
+            stop.set()
+        self.store.queue.complete(job.id, self.id)
+        log.info(
+            "job done",
+            extra={
+                "job": job.id,
+                "delivery": job.delivery_id,
+                "outcome": outcome.state,
+                "detail": outcome.detail,
+            },
+        )
+        return "done"
+
+    def _failed(self, job: Job, exc: Exception, context: Context) -> str:
+        reason = f"{type(exc).__name__}: {exc}"
+        bug = not isinstance(exc, RedlineError)
+        if bug:
+            # An unexpected exception is a bug in redline: keep its traceback, do not retry.
+            reason = f"{reason}\n{traceback.format_exc(limit=8)}"
+        attempts = self.settings.max_attempts if getattr(exc, "transient", False) else 1
+        state = self.store.queue.fail(
+            job.id, self.id, reason, attempts, self.settings.retry_base_seconds
+        )
+        log.warning(
+            "job failed",
+            extra={
+                "job": job.id,
+                "delivery": job.delivery_id,
+                "state": state,
+                "error": reason.splitlines()[0],
+                "bug": bug,
+                "trace": traceback.format_exc(limit=3),
+            },
+        )
+        if state == "dead" or isinstance(exc, HostError):
+            self._report_error(job, reason.splitlines()[0], context.fail_closed)
+        return state
+
+    def _report_error(self, job: Job, reason: str, fail_closed: bool) -> None:
+        try:
+            host = self.host_for(job)
+            pr = host.pull_request(
+                job.repo, job.pr, job.head_sha, job.installation_id, job.project_id
+            )
+            host.set_status(pr, error_status(reason, fail_closed))
+        except Exception:  # the host may be the thing that is down
+            log.info("could not report the error to the host", extra={"job": job.id})
+
+    def run_once(self) -> str | None:
+        job = self.store.queue.claim(self.id, self.settings.lease_seconds)
+        if job is None:
+            return None
+        return self.process(job)
+
+    def run_forever(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
+        while not stop.is_set():
+            try:
+                state = self.run_once()
+            except RedlineError:
+                log.exception("store unavailable; waiting")
+                state = None
+            if state is None:
+                (wake or stop).wait(self.settings.poll_seconds)
+                if wake is not None:
+                    wake.clear()
