@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.analyzers.markers import MarkersAnalyzer
 from bot.analyzers.semgrep import SemgrepAnalyzer
+from bot.core.errors import UsageError
 from bot.core.ports import Analyzer
 from bot.review.analysis import Unavailable
 
@@ -36,12 +37,24 @@ FACTORIES: dict[str, Callable[[], Analyzer]] = {
     "verify": _verify,
 }
 NAMES = tuple(FACTORIES)
+# The dangerous-code gate alone: no models on its critical path.
+GATE_ONLY = frozenset({"semgrep", "markers"})
 
 
-def default_analyzers(skip: frozenset[str] = frozenset()) -> list[Analyzer]:
+def check_names(names: frozenset[str], option: str) -> frozenset[str]:
+    """Refuse analyzer names we do not know (a typo must not silently skip nothing)."""
+    unknown = sorted(names - set(NAMES))
+    if unknown:
+        raise UsageError(f"{option}: unknown analyzer {unknown[0]!r} (known: {', '.join(NAMES)})")
+    return names
+
+
+def default_analyzers(
+    skip: frozenset[str] = frozenset(), only: frozenset[str] | None = None
+) -> list[Analyzer]:
     analyzers: list[Analyzer] = []
     for name, factory in FACTORIES.items():
-        if name in skip:
+        if name in skip or (only is not None and name not in only):
             continue
         try:
             analyzers.append(factory())

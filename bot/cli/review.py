@@ -6,6 +6,7 @@ import argparse
 import json
 
 from bot.cli.common import EXIT_GATE, EXIT_OK, load_source, source_args, write
+from bot.core.errors import UsageError
 from bot.core.policy import FAIL_ON_LEVELS, PARANOIA_LEVELS
 
 
@@ -22,7 +23,32 @@ def setup_review(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--skip", default="", metavar="NAMES", help="comma-separated analyzers not to run"
     )
+    parser.add_argument(
+        "--only", default=None, metavar="NAMES", help="comma-separated analyzers to run, alone"
+    )
+    parser.add_argument(
+        "--gate-only",
+        action="store_true",
+        help="the dangerous-code gate alone (--only semgrep,markers): no models, for CI",
+    )
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(s.strip() for s in text.split(",") if s.strip())
+
+
+def analyzer_choice(args: argparse.Namespace) -> tuple[frozenset[str], frozenset[str] | None]:
+    """(--skip, --only) checked against the analyzers that exist; --gate-only is an --only."""
+    from bot.analyzers import GATE_ONLY, check_names
+
+    skip = check_names(_names(args.skip), "--skip")
+    only = check_names(_names(args.only), "--only") if args.only is not None else None
+    if args.gate_only:
+        if only is not None:
+            raise UsageError("--gate-only and --only do not go together")
+        only = GATE_ONLY
+    return skip, only
 
 
 def run_review(args: argparse.Namespace) -> int:
@@ -30,10 +56,12 @@ def run_review(args: argparse.Namespace) -> int:
     from bot.render import render
     from bot.review.pipeline import review
 
+    skip, only = analyzer_choice(args)
     source = load_source(args)
     config = source.config.with_cli(args.paranoia, args.fail_on)
-    skip = frozenset(s.strip() for s in args.skip.split(",") if s.strip())
-    result = review(source.diff, source.post, config, default_analyzers(skip), base=source.base)
+    result = review(
+        source.diff, source.post, config, default_analyzers(skip, only), base=source.base
+    )
     color = {"always": True, "never": False}.get(args.color)
     if args.output and color is None:
         color = False
