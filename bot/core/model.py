@@ -218,6 +218,20 @@ class AnalyzerRun:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """An in-file suppression comment (`# nosemgrep`, `# nosec`, `# redline: ignore`) that a
+    review met. `honoured` is whether it silenced anything: one the change itself adds on its
+    own lines is not, unless the base's policy allows author suppressions for the rule."""
+
+    path: str
+    line: int
+    marker: str  # the comment as written
+    rule: str | None  # the rule it names, or None for every rule
+    honoured: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """A spec-verification outcome, summarised in the review ("3 proved, 1 refuted")."""
 
@@ -252,3 +266,4 @@ class Review:
     verdicts: tuple[Verdict, ...] = ()
     paranoia: str = "default"
     suppressed: int = 0  # candidates below the paranoia threshold
+    suppressions: tuple[Suppression, ...] = ()  # in-file suppressions met, honoured or not

@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from bot.core.host import FetchedDiff, GateStatus, PostResult, PullRequest, ReviewPost
 from bot.core.jobs import Accepted, Job, JobSpec
-from bot.core.model import Diff, Finding, HunkScore, Verdict
+from bot.core.model import Diff, Finding, HunkScore, Suppression, Verdict
 from bot.core.policy import Config
 from bot.core.trees import EmptyTree
 
@@ -46,6 +46,7 @@ class AnalyzerOutput:
     scores: tuple[HunkScore, ...] = ()
     findings: tuple[Finding, ...] = ()
     verdicts: tuple[Verdict, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
     detail: str | None = None
 
 

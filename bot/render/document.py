@@ -115,6 +115,17 @@ def to_document(review: Review, lines: bool = False) -> dict[str, Any]:
             "files_skipped": [{"path": s.path, "reason": s.reason} for s in review.skipped],
             "notes": [{"path": n.path, "note": n.reason} for n in review.notes],
             "findings_below_threshold": review.suppressed,
+            "suppressions": [
+                {
+                    "path": s.path,
+                    "line": s.line,
+                    "marker": s.marker,
+                    "rule": s.rule,
+                    "honoured": s.honoured,
+                    "reason": s.reason,
+                }
+                for s in review.suppressions
+            ],
         },
         "analyzers": [
             {

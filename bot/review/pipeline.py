@@ -114,4 +114,5 @@ def review(
         verdicts=verdicts,
         paranoia=config.paranoia,
         suppressed=selected.below_threshold,
+        suppressions=tuple(s for _, output in outputs for s in output.suppressions),
     )
