@@ -279,3 +279,29 @@ def uses_real(v: Value) -> bool:
     if isinstance(v, BListV):
         return any(uses_real(x) for x in v.items)
     return False
+
+
+def atomic_expr(value: Value, kind: str, line: int) -> z3.ExprRef:
+    """The Z3 term of `value` as an element of a sequence of `kind`."""
+    if kind == "float":
+        return to_real(value, line)
+    if kind == "int":
+        return to_int(value, line)
+    if kind == "bool" and isinstance(value, BoolV):
+        return value.e
+    if kind == "str" and isinstance(value, StrV):
+        return value.e
+    raise Unsupported(f"a {value.kind} where a {kind} was expected", line)
+
+
+def same_elem(a: SeqV, b: SeqV, line: int) -> tuple[SeqV, SeqV]:
+    """Two sequences with one element type: an empty literal takes the other's."""
+    if a.elem == b.elem:
+        return a, b
+    empty_a = z3.is_true(z3.simplify(z3.Length(a.e) == 0))
+    empty_b = z3.is_true(z3.simplify(z3.Length(b.e) == 0))
+    if empty_a:
+        return SeqV(z3.Empty(z3.SeqSort(SORTS[b.elem])), b.elem), b
+    if empty_b:
+        return a, SeqV(z3.Empty(z3.SeqSort(SORTS[a.elem])), a.elem)
+    raise Unsupported("joining sequences of different element types", line)
