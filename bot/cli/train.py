@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-MODELS = ("detector", "lm")
+MODELS = ("detector", "lm", "fixer")
 
 
 def setup(parser: argparse.ArgumentParser) -> None:
@@ -22,16 +22,24 @@ def setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-export", action="store_true", help="do not write the shipped weights (for trial runs)"
     )
+    parser.add_argument(
+        "--data", default=None, metavar="DIR", help="the real data sets (fixes*.jsonl.gz, commits/)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     work = Path(args.work) / args.model
+    if args.model == "fixer":
+        from bot.cli.train_fixer import run as train_fixer
+
+        data = Path(args.data) if args.data else None
+        return train_fixer(work, data, args.hours, args.threads, args.steps, not args.no_export)
     if args.model == "detector":
+        from bot.bench import BenchOptions
         from review_models.detector.export import train_and_export
 
-        train_and_export(
-            work, args.hours, args.threads, args.steps, export_weights=not args.no_export
-        )
+        data = BenchOptions(data=Path(args.data) if args.data else None).require_data("detector")
+        train_and_export(work, data, args.hours, export_weights=not args.no_export)
     else:
         from review_models.lm.train import train_and_export as train_lm
 

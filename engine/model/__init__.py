@@ -1,0 +1,1 @@
+"""The fix model: tokenizer, network, weights."""

@@ -1,0 +1,1 @@
+"""Training the fix model (data from the training command, the loop here)."""
