@@ -81,16 +81,22 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on the machine's server, dropped afterwards."""
+    """A fresh PostgreSQL database on the machine's server, migrated, dropped afterwards."""
     import uuid
 
     import psycopg
 
+    from bot.store.db import make_engine, migrate
+
     name = f"redline_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    engine = make_engine(url)
+    migrate(engine)  # what the chart's migration Job does before any pod starts
+    engine.dispose()
     try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        yield url
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(

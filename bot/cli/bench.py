@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.bench import BENCHES, BenchOptions, load
+from bot.core.errors import UsageError
 
 
 def setup(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +23,19 @@ def setup(parser: argparse.ArgumentParser) -> None:
         "--work", default="runs", metavar="DIR", help="training outputs and scratch space"
     )
     parser.add_argument("--corpus", metavar="DIR", help="a corpus folder (bench verify)")
+    parser.add_argument(
+        "--workers", default="1,2,4", metavar="N,N", help="worker counts (bench scale)"
+    )
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise UsageError(f"--workers must be numbers separated by commas, got {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise UsageError(f"--workers must be positive numbers, got {text!r}")
+    return counts
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         data=Path(args.data) if args.data else None,
         work=Path(args.work),
         corpus=Path(args.corpus) if args.corpus else None,
+        workers=_counts(args.workers),
     )
     figures = load(args.name)(options)
     if args.json:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot import __version__
-from bot.cli import bench, review, service, train, verify
+from bot.cli import bench, migrate, review, service, train, verify
 from bot.cli.common import EXIT_USAGE, Parser
 from bot.core.errors import RedlineError
 
@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, Setup, Handler]] = {
     "serve": ("run the webhook service", service.setup_serve, service.run_serve),
     "worker": ("run review workers on their own", service.setup_worker, service.run_worker),
     "jobs": ("list and retry jobs", service.setup_jobs, service.run_jobs),
+    "migrate": ("run the database migrations (once per upgrade)", migrate.setup, migrate.run),
     "bench": ("run a benchmark and print its figures", bench.setup, bench.run),
     "train": ("train a model and export its weights", train.setup, train.run),
 }

@@ -10,7 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.errors import StoreError
 from bot.store.base import Clock
-from bot.store.db import make_engine, migrate
+from bot.store.db import is_sqlite, make_engine, require_migrated
+from bot.store.db import migrate as run_migrations
 from bot.store.deliveries import Deliveries
 from bot.store.queue import Queue
 from bot.store.reviews import Reviews
@@ -38,11 +39,22 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, clock: Clock = time.time) -> Store:
-    """Open and migrate the store at `url`; an unreachable database raises `StoreError`."""
+def open_store(url: str, clock: Clock = time.time, migrate: bool | None = None) -> Store:
+    """Open the store at `url`; an unreachable database raises `StoreError`. `migrate`:
+    run the migrations first; by default only the embedded SQLite store migrates itself,
+    while PostgreSQL (scale-out) must already be at head (`redline migrate`, the chart's
+    migration Job), so that no web pod ever migrates on start-up."""
     try:
         engine = make_engine(url)
-        migrate(engine)
+        try:
+            if is_sqlite(engine) if migrate is None else migrate:
+                run_migrations(engine)
+            else:
+                require_migrated(engine)
+        except BaseException:
+            engine.dispose()  # no pooled connection outlives a refusal
+            raise
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open the store at {url.split('@')[-1]}: {exc}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise StoreError(f"cannot open the store at {url.split('@')[-1]}: {reason}") from exc
     return Store(engine, clock)

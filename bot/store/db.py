@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.errors import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger("redline.store")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -56,12 +60,49 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def migrate(engine: Engine) -> None:
+def _config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade to head in one transaction (PostgreSQL DDL is transactional: a failed
+    migration leaves the schema as it was)."""
+    config = _config()
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"could not migrate the store: {exc}") from exc
+        orig = getattr(exc, "orig", None)
+        reason = str(orig if orig is not None else exc).strip().splitlines()[0][:300]
+        raise StoreError(f"could not migrate the store: {reason}") from exc
+
+
+def revisions(engine: Engine) -> tuple[str | None, str, bool]:
+    """(the database's revision, this version's head, whether this version knows the
+    database's revision)."""
+    script = ScriptDirectory.from_config(_config())
+    head = script.get_current_head()
+    assert head is not None
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    known = current is None or any(r.revision == current for r in script.walk_revisions())
+    return current, head, known
+
+
+def require_migrated(engine: Engine) -> None:
+    """The scale-out store is migrated by `redline migrate` (the chart's migration Job),
+    never by a pod on start-up. A database behind this version's head is refused; one ahead
+    of it (an upgrade rolling out, migrations kept backward compatible) is accepted."""
+    current, head, known = revisions(engine)
+    if current == head or not known:
+        if not known:
+            log.warning("database schema is newer than this version", extra={"rev": current})
+        return
+    where = f"{engine.url.host or 'localhost'}/{engine.url.database}"
+    raise StoreError(
+        f"the database {where} is at schema revision {current or 'none'}, this version needs "
+        f"{head}: run `redline migrate` (the chart's migration Job) first"
+    )
