@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot import __version__
-from bot.cli import bench, migrate, review, service, train, verify
+from bot.cli import bench, fix, migrate, review, service, train, verify
 from bot.cli.common import EXIT_USAGE, Parser
 from bot.core.errors import RedlineError
 
@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, Setup, Handler]] = {
     "migrate": ("run the database migrations (once per upgrade)", migrate.setup, migrate.run),
     "bench": ("run a benchmark and print its figures", bench.setup, bench.run),
     "train": ("train a model and export its weights", train.setup, train.run),
+    "fix": ("print or apply the validated fixes of a review", fix.setup, fix.run),
 }
 
 

@@ -253,6 +253,48 @@ class Group:
     paths: tuple[str, ...]
 
 
+FixOrigin = Literal["rule", "detector", "model"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A validated fix, ready to deliver: lines start..end (1-based, inclusive, new side) of
+    `path` become `replacement` (whole lines, each ending in a newline; empty deletes them).
+    `original` is the text it replaces, so a deliverer can refuse a file that moved on.
+
+    - `finding`: the fingerprint of the finding it fixes; `rule` is "source:rule".
+    - `origin`: `rule` (a semgrep `fix:`), `detector` (a token repair) or `model`.
+    - `checks`: the shadow validations it passed, in order (e.g. "parses", "semgrep").
+    - `suggestion`: True when it replaces exactly the finding's lines (a one-click suggestion);
+      otherwise it goes out as a patch / suggested commit.
+    - `tokens`, `ms`: what producing it cost (generated tokens; wall time).
+    """
+
+    path: str
+    start: int
+    end: int
+    replacement: str
+    original: str
+    finding: str
+    rule: str
+    origin: FixOrigin
+    checks: tuple[str, ...] = ()
+    suggestion: bool = False
+    tokens: int = 0
+    ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedFix:
+    """A fix that was not offered, and why (a validation it failed, a backend that failed)."""
+
+    path: str
+    line: int
+    rule: str
+    origin: str
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class Review:
     files: tuple[ReviewFile, ...]
@@ -267,3 +309,5 @@ class Review:
     paranoia: str = "default"
     suppressed: int = 0  # candidates below the paranoia threshold
     suppressions: tuple[Suppression, ...] = ()  # in-file suppressions met, honoured or not
+    fixes: tuple[Fix, ...] = ()  # validated fixes (when `engine` is among the analyzers)
+    fixes_dropped: tuple[DroppedFix, ...] = ()  # fixes not offered, each with its reason

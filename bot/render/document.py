@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from bot import __version__
-from bot.core.model import Finding, Review, ReviewFile, ScoredHunk
+from bot.core.model import Finding, Fix, Review, ReviewFile, ScoredHunk
 
 VERSION = 1
 
@@ -91,6 +91,23 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def fix_dict(fix: Fix) -> dict[str, Any]:
+    return {
+        "path": fix.path,
+        "start": fix.start,
+        "end": fix.end,
+        "replacement": fix.replacement,
+        "original": fix.original,
+        "finding": fix.finding,
+        "rule": fix.rule,
+        "origin": fix.origin,
+        "checks": list(fix.checks),
+        "suggestion": fix.suggestion,
+        "tokens": fix.tokens,
+        "ms": fix.ms,
+    }
+
+
 def to_document(review: Review, lines: bool = False) -> dict[str, Any]:
     clamp = heat_clamp(review) if lines else 1.0
     counts = {"proved": 0, "refuted": 0, "unknown": 0}
@@ -138,6 +155,12 @@ def to_document(review: Review, lines: bool = False) -> dict[str, Any]:
             for r in review.analyzers
         ],
     }
+    if review.fixes or review.fixes_dropped or any(r.name == "engine" for r in review.analyzers):
+        document["fixes"] = [fix_dict(f) for f in review.fixes]
+        document["coverage"]["fixes_dropped"] = [
+            {"path": d.path, "line": d.line, "rule": d.rule, "origin": d.origin, "reason": d.reason}
+            for d in review.fixes_dropped
+        ]
     if review.verdicts:
         document["verification"] = {
             **counts,

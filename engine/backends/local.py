@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import torch
 
 from bot.core.errors import EngineError, ModelMissing
-from engine.backends.base import Backend, Completion, Cost, Request, Speculation
+from engine.backends.base import Backend, Completion, Cost, FinishReason, Request, Speculation
 from engine.model.net import Cache, FixModel
 from engine.model.tokenizer import Tokenizer
 from engine.model.weights import Loaded
@@ -142,17 +142,12 @@ class LocalBackend(Backend):
         if speculation not in ("plain", "ngram", "draft"):
             raise EngineError(f"unknown speculation mode {speculation!r}")
         self.loaded = loaded
-        self.model: FixModel = loaded.model
+        self.net: FixModel = loaded.model
         self.tokenizer = loaded.tokenizer
         self.speculation: Speculation = speculation
         self.k = max(1, min(k, MAX_DRAFT))
-        self.context_window = self.model.config.context
-        self.model_name = f"redline-fixer-{loaded.version}"
-        self.model = loaded.model
-
-    @property
-    def model_id(self) -> str:
-        return self.model_name
+        self.context_window = self.net.config.context
+        self.model = f"redline-fixer-{loaded.version}"
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text))
@@ -183,7 +178,7 @@ class LocalBackend(Backend):
             wall_s=time.perf_counter() - started,
             speculation=self.speculation,
         )
-        finish = "stop" if state.finish == "stop" else "length"
+        finish: FinishReason = "stop" if state.finish == "stop" else "length"
         return Completion(text.decode("utf-8", "replace"), finish, cost)
 
     def _pick(self, logits: torch.Tensor, temperature: float, generator: torch.Generator) -> int:
@@ -193,9 +188,9 @@ class LocalBackend(Backend):
         return int(torch.multinomial(probs, 1, generator=generator))
 
     def _decode(self, prompt: list[int], request: Request, state: _State) -> tuple[int, int, int]:
-        cache = Cache(self.model.config.layers)
+        cache = Cache(self.net.config.layers)
         generator = torch.Generator().manual_seed(0)
-        logits = self.model(torch.tensor([prompt]), cache)
+        logits = self.net(torch.tensor([prompt]), cache)
         passes, drafted, accepted_total = 1, 0, 0
         if state.push(self._pick(logits[0, -1], request.temperature, generator)):
             return passes, drafted, accepted_total
@@ -213,7 +208,7 @@ class LocalBackend(Backend):
                 proposal = _lookup(prompt + state.out, self.k, len(prompt))
             proposal = proposal[: min(room, state.budget - len(state.out))]
             length = cache.length
-            logits = self.model(torch.tensor([[state.out[-1], *proposal]]), cache)
+            logits = self.net(torch.tensor([[state.out[-1], *proposal]]), cache)
             passes += 1
             if not greedy:
                 if state.push(self._pick(logits[0, -1], request.temperature, generator)):

@@ -111,7 +111,8 @@ class Block(nn.Module):
             att = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         x = x + self.o(att.transpose(1, 2).reshape(b, t, h * hd))
         y = self.mlp_norm(x)
-        return x + self.down(F.silu(self.gate(y)) * self.up(y))
+        out: torch.Tensor = x + self.down(F.silu(self.gate(y)) * self.up(y))
+        return out
 
 
 class FixModel(nn.Module):
@@ -158,5 +159,5 @@ class FixModel(nn.Module):
             x = block(x, cos, sin, cache, layer, mask)
         if cache is not None:
             cache.length = start + t
-        logits: torch.Tensor = self.norm(x) @ self.embed.weight.T
+        logits: torch.Tensor = torch.matmul(self.norm(x), self.embed.weight.T)
         return logits

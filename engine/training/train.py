@@ -145,7 +145,7 @@ def train(
         state["position"] = int(state["position"]) + 1
         loss = loss_of(model, batch)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         state["step"] = int(state["step"]) + 1

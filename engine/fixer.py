@@ -1,0 +1,266 @@
+"""From findings to validated fixes.
+
+For each finding: a deterministic fix where one is known (a semgrep rule's `fix:`, the
+detector's token repair, both arriving as the finding's suggestion), otherwise the model
+through an inference backend (the region rewritten, the original region as the draft). Every
+candidate goes through shadow validation (engine.validate); what survives becomes a frozen
+`Fix`, everything else a `DroppedFix` with its reason. Nothing here reads files or starts
+processes: texts, the backend and the checks are given.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.core.errors import EngineError
+from bot.core.model import DroppedFix, Finding, Fix, FixOrigin
+from engine.backends.base import Backend, Completion, Cost, Request
+from engine.prompt import END_MARK, FixPrompt, render
+from engine.region import region_for, trim
+from engine.validate import Candidate, Check, run_checks, shadow
+
+MAX_ANSWER_TOKENS = 768
+
+
+@dataclass(frozen=True)
+class Options:
+    rules: tuple[str, ...] = ()  # repository rules for fixes, put in every prompt's prefix
+    use_model: bool = True  # ask the backend where no rule knows the fix
+    max_answer_tokens: int = MAX_ANSWER_TOKENS
+    timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Result:
+    fixes: tuple[Fix, ...] = ()
+    dropped: tuple[DroppedFix, ...] = ()
+    cost: Cost = field(default_factory=Cost)
+    cuts: tuple[str, ...] = ()  # what the prompt renderer left out, over all prompts
+    detail: str = ""
+
+
+def _drop(finding: Finding, origin: str, reason: str) -> DroppedFix:
+    return DroppedFix(
+        finding.path, finding.line, f"{finding.source}:{finding.rule}", origin, reason
+    )
+
+
+def _lines(text: str, start: int, end: int) -> str:
+    return "".join(text.splitlines(keepends=True)[start - 1 : end])
+
+
+def fit_to_finding(
+    finding: Finding, start: int, end: int, replacement: str, text: str
+) -> tuple[int, int, str]:
+    """A change inside the finding's lines, widened to exactly those lines (so it can be a
+    one-click suggestion); other changes stay as they are."""
+    lo, hi = finding.line, finding.end_line
+    if lo <= start and end <= hi and start - 1 <= hi:
+        lines = text.splitlines(keepends=True)
+        head = "".join(lines[lo - 1 : start - 1])
+        tail = "".join(lines[end:hi])
+        if replacement and not replacement.endswith("\n"):
+            replacement += "\n"
+        return lo, hi, head + replacement + tail
+    return start, end, replacement
+
+
+def rule_candidate(finding: Finding, text: str) -> Candidate | None:
+    """The finding's own suggestion (a rule's `fix:` or a detector repair) as a candidate."""
+    if finding.suggestion is None:
+        return None
+    origin: FixOrigin = "detector" if finding.source == "detector" else "rule"
+    original = _lines(text, finding.line, finding.end_line)
+    return Candidate(
+        finding,
+        finding.line,
+        finding.end_line,
+        finding.suggestion,
+        original,
+        origin,
+        (finding.line, finding.end_line),
+    )
+
+
+def prompt_for(finding: Finding, text: str, python: bool, options: Options) -> FixPrompt:
+    start, end = region_for(text, finding.line, finding.end_line, python)
+    return FixPrompt(
+        finding.path,
+        text,
+        start,
+        end,
+        finding.message,
+        f"{finding.source}:{finding.rule}",
+        options.rules,
+    )
+
+
+def request_for(
+    task: FixPrompt, backend: Backend, options: Options
+) -> tuple[Request, tuple[str, ...]]:
+    region_tokens = backend.count_tokens(task.region)
+    answer = min(options.max_answer_tokens, region_tokens + region_tokens // 2 + 32)
+    rendered = render(task, backend.context_window - answer, backend.count_tokens)
+    return (
+        Request(
+            rendered.prefix,
+            rendered.suffix,
+            draft=task.region,
+            stop=(END_MARK,),
+            max_tokens=answer,
+            timeout_s=options.timeout_s,
+        ),
+        rendered.cuts,
+    )
+
+
+def model_candidate(finding: Finding, task: FixPrompt, completion: Completion) -> Candidate | str:
+    """The candidate in a model's answer, or the reason there is none."""
+    if completion.finish != "stop":
+        return f"the model's answer did not end within {completion.cost.generated_tokens} tokens"
+    answer = completion.text
+    if not answer.strip():
+        return "the model returned nothing"
+    if "\x00" in answer or "\ufffd" in answer:
+        return "the model returned garbage (bytes that are not text)"
+    if answer.endswith("\n\n") and not task.region.endswith("\n\n"):
+        answer = answer.rstrip("\n") + "\n"
+    lines = task.text.splitlines(keepends=True)
+    following = "".join(lines[task.end : task.end + 2])
+    if (
+        following.strip()
+        and answer.rstrip("\n").endswith(following.rstrip("\n"))
+        and not task.region.rstrip("\n").endswith(following.rstrip("\n"))
+    ):
+        return "the fix touches lines outside its region (it rewrote the lines after it)"
+    change = trim(task.region, answer, task.start)
+    if change is None:
+        return "the model changed nothing"
+    start, end, replacement = fit_to_finding(
+        finding, change.start, change.end, change.replacement, task.text
+    )
+    original = _lines(task.text, start, end)
+    return Candidate(
+        finding,
+        start,
+        end,
+        replacement,
+        original,
+        "model",
+        (task.start, task.end),
+        completion.cost.generated_tokens,
+        round(completion.cost.wall_s * 1000),
+    )
+
+
+def _ask(
+    backend: Backend, asks: list[tuple[Finding, FixPrompt, Request]]
+) -> list[Completion | EngineError]:
+    return backend.complete_all([request for _, _, request in asks])
+
+
+def propose(
+    findings: Sequence[Finding],
+    texts: Mapping[str, str | None],
+    backend: Backend | None,
+    checks: Sequence[Check],
+    options: Options | None = None,
+    python: Mapping[str, bool] | None = None,
+) -> Result:
+    """Validated fixes for `findings` (texts are the files' post-images; None: unreadable)."""
+    started = time.perf_counter()
+    options = options or Options()
+    dropped: list[DroppedFix] = []
+    candidates: list[Candidate] = []
+    asks: list[tuple[Finding, FixPrompt, Request]] = []
+    cuts: list[str] = []
+    for finding in findings:
+        text = texts.get(finding.path)
+        is_python = (python or {}).get(finding.path, finding.path.endswith(".py"))
+        if text is None:
+            dropped.append(
+                _drop(finding, "-", "the file is binary, not UTF-8 or could not be read")
+            )
+            continue
+        if finding.side != "new" or not 1 <= finding.line <= finding.end_line <= len(
+            text.splitlines()
+        ):
+            dropped.append(
+                _drop(finding, "-", "the finding's lines are not in the file (it moved on)")
+            )
+            continue
+        rule = rule_candidate(finding, text)
+        if rule is not None:
+            candidates.append(rule)
+            continue
+        if backend is None or not options.use_model:
+            dropped.append(
+                _drop(finding, "model", "no rule knows the fix and no model is configured")
+            )
+            continue
+        task = prompt_for(finding, text, is_python, options)
+        try:
+            request, made_cuts = request_for(task, backend, options)
+        except EngineError as exc:
+            dropped.append(_drop(finding, "model", str(exc)))
+            continue
+        cuts.extend(made_cuts)
+        asks.append((finding, task, request))
+    cost = Cost(speculation="plain")
+    if asks and backend is not None:
+        for (finding, task, _), answer in zip(asks, _ask(backend, asks), strict=True):
+            if isinstance(answer, EngineError):
+                dropped.append(
+                    _drop(finding, "model", f"the {backend.name} backend failed: {answer}")
+                )
+                continue
+            cost = (
+                answer.cost
+                if cost.generated_tokens == 0 and cost.forward_passes == 0
+                else cost + answer.cost
+            )
+            made = model_candidate(finding, task, answer)
+            if isinstance(made, str):
+                dropped.append(_drop(finding, "model", made))
+            else:
+                candidates.append(made)
+    shadows = []
+    for candidate in candidates:
+        text = texts[candidate.path]
+        assert text is not None
+        is_python = (python or {}).get(candidate.path, candidate.path.endswith(".py"))
+        try:
+            shadows.append(shadow(candidate, text, is_python))
+        except EngineError as exc:
+            dropped.append(_drop(candidate.finding, candidate.origin, str(exc)))
+    fixes: list[Fix] = []
+    for outcome in run_checks(shadows, checks):
+        c = outcome.shadow.candidate
+        if outcome.reason is not None:
+            dropped.append(_drop(c.finding, c.origin, outcome.reason))
+            continue
+        fixes.append(
+            Fix(
+                c.path,
+                c.start,
+                c.end,
+                c.replacement,
+                c.original,
+                c.finding.fingerprint,
+                f"{c.finding.source}:{c.finding.rule}",
+                c.origin,
+                outcome.passed,
+                (c.start, c.end) == (c.finding.line, c.finding.end_line),
+                c.tokens,
+                c.ms,
+            )
+        )
+    ms = round((time.perf_counter() - started) * 1000)
+    detail = f"{len(fixes)} fixes validated, {len(dropped)} dropped"
+    if backend is not None and asks:
+        detail += f"; {len(asks)} asked of {backend.name}"
+    return Result(
+        tuple(fixes), tuple(dropped), cost, tuple(dict.fromkeys(cuts)), f"{detail} ({ms} ms)"
+    )
