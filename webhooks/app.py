@@ -23,6 +23,7 @@ from webhooks.config import WebhookConfig
 from webhooks.intake import ROUTES, Delivery, Refusal
 from webhooks.metrics import Metrics
 from webhooks.openapi import OPENAPI
+from webhooks.pages import page_routes
 
 log = logging.getLogger("redline.webhooks")
 
@@ -178,5 +179,6 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/api/reviews/{review_id}", get_review, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
+            *page_routes(store.reviews, config.page_secret),
         ]
     )

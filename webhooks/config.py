@@ -13,6 +13,8 @@ class WebhookConfig:
     github_secret: Secret | None = None
     gitlab_token: Secret | None = None
     api_token: Secret | None = None  # for GET /api/reviews/{id}
+    page_secret: Secret | None = None  # signs the links to GET /reviews/{id} (None: no pages)
+    public_url: str | None = None  # where the service is reached, for links to its pages
     review_drafts: bool = False
     bot_logins: tuple[str, ...] = ("redline[bot]",)
     max_body_bytes: int = 25 * 1024 * 1024

@@ -44,6 +44,7 @@ BENCHES: dict[str, str] = {
     "verify": "bot.bench.verify",
     "detector": "bot.bench.detector",
     "entropy": "bot.bench.entropy",
+    "page": "bot.bench.page",
     "scale": "bot.bench.scale",
 }
 

@@ -13,7 +13,7 @@ from bot.core.policy import FAIL_ON_LEVELS, PARANOIA_LEVELS
 def setup_review(parser: argparse.ArgumentParser) -> None:
     source_args(parser)
     parser.add_argument(
-        "--format", choices=("terminal", "json", "sarif", "markdown"), default="terminal"
+        "--format", choices=("terminal", "json", "sarif", "markdown", "html"), default="terminal"
     )
     parser.add_argument("--paranoia", choices=PARANOIA_LEVELS)
     parser.add_argument("--fail-on", choices=FAIL_ON_LEVELS)

@@ -53,6 +53,11 @@ def _hunk(hunk: ScoredHunk, lines: bool, clamp: float) -> dict[str, Any]:
             {"line": n, "surprisal": round(v, 2), "heat": round(min(v, clamp) / clamp, 3)}
             for n, v in hunk.line_heat
         ]
+        # The hunk's own lines, for renderings that show code (the review page).
+        out["diff"] = [
+            {"kind": line.kind, "old": line.old_no, "new": line.new_no, "text": line.text}
+            for line in hunk.hunk.lines
+        ]
     return out
 
 

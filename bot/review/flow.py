@@ -4,7 +4,7 @@ status. The worker (bot/service) wraps this with claiming, heartbeats and retrie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.diff import parse_diff
@@ -56,6 +56,7 @@ def review_pull_request(
     config: Config,
     analyzers: Sequence[Analyzer],
     reviews: ReviewStore,
+    link: Callable[[int], str] | None = None,
 ) -> Reviewed:
     fetched = host.fetch_diff(pr)
     diff = parse_diff(fetched.text)
@@ -66,8 +67,22 @@ def review_pull_request(
         analyzers,
         base=HostTree(host, pr, pr.base_sha),
     )
+    # Stored first (with the code lines, for the review page), so the summary can link to it.
+    document = to_document(result, lines=True)
+    if fetched.truncated:
+        document["coverage"]["truncated"] = fetched.truncated
+    review_id = reviews.save_review(
+        host.name, pr.repo, pr.number, pr.head_sha, result.gate.failed, document
+    )
     posted = host.posted_fingerprints(pr) | reviews.fingerprints(host.name, pr.repo, pr.number)
-    planned = plan(result, diff, config.max_inline_comments, posted, fetched.truncated)
+    planned = plan(
+        result,
+        diff,
+        config.max_inline_comments,
+        posted,
+        fetched.truncated,
+        link=link(review_id) if link is not None else None,
+    )
     outcome = host.post_review(pr, planned.post)
     if outcome.moved_to_summary:
         # The host refused some anchors: list those findings in the summary instead.
@@ -81,7 +96,4 @@ def review_pull_request(
         host.post_review(pr, ReviewPost((), planned.post.summary, planned.post.summary_marker))
     reviews.record_comments(host.name, pr.repo, pr.number, [(fp, None) for fp in outcome.posted])
     host.set_status(pr, planned.status)
-    review_id = reviews.save_review(
-        host.name, pr.repo, pr.number, pr.head_sha, result.gate.failed, to_document(result)
-    )
     return Reviewed(result, review_id)

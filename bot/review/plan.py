@@ -36,6 +36,7 @@ class Plan:
     in_summary: tuple[tuple[Finding, str], ...]  # findings listed in the summary, and why
     resolved: tuple[str, ...]  # fingerprints posted before that no longer apply
     skipped_as_posted: int
+    link: str | None = None  # the signed link to this review's page, shown in the summary
 
 
 def fingerprint_of(body: str) -> str | None:
@@ -106,6 +107,7 @@ def plan(
     posted: Iterable[str] = (),
     truncated: str | None = None,
     event_on_failure: bool = False,
+    link: str | None = None,
 ) -> Plan:
     already = set(posted)
     index = _DiffIndex(diff)
@@ -137,7 +139,7 @@ def plan(
         )
         for f, a in inline
     )
-    summary = summary_body(review, in_summary, resolved, truncated)
+    summary = summary_body(review, in_summary, resolved, truncated, link)
     event = "REQUEST_CHANGES" if event_on_failure and review.gate.failed else "COMMENT"
     return Plan(
         post=ReviewPost(comments, summary, SUMMARY_MARKER, event),  # type: ignore[arg-type]
@@ -146,6 +148,7 @@ def plan(
         in_summary=tuple(in_summary),
         resolved=resolved,
         skipped_as_posted=skipped,
+        link=link,
     )
 
 
@@ -158,7 +161,7 @@ def with_moved(
     in_summary = list(plan_value.in_summary) + [
         (f, why) for f in plan_value.inline if f.fingerprint in moved_set
     ]
-    summary = summary_body(review, in_summary, plan_value.resolved, truncated)
+    summary = summary_body(review, in_summary, plan_value.resolved, truncated, plan_value.link)
     post = ReviewPost(keep, summary, SUMMARY_MARKER, plan_value.post.event)
     return Plan(
         post,
@@ -167,6 +170,7 @@ def with_moved(
         tuple(in_summary),
         plan_value.resolved,
         plan_value.skipped_as_posted,
+        plan_value.link,
     )
 
 
@@ -175,8 +179,15 @@ def summary_body(
     in_summary: list[tuple[Finding, str]],
     resolved: tuple[str, ...],
     truncated: str | None,
+    link: str | None = None,
 ) -> str:
     head = [SUMMARY_MARKER, "## redline review", "", md.gate_line(review), ""]
+    if link:
+        head += [
+            f"**[Open the guided review page]({link})**: the files in reading order, "
+            "predictable hunks collapsed, risky lines underlined (keys: `j`/`k`, `n`/`p`, `?`).",
+            "",
+        ]
     parts = [md.reading_order(review), md.attention_map(review)]
     if in_summary:
         rows = [

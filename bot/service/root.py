@@ -66,6 +66,8 @@ def webhook_config(settings: Settings) -> WebhookConfig:
         github_secret=settings.github_webhook_secret,
         gitlab_token=settings.gitlab_webhook_token,
         api_token=settings.api_token,
+        page_secret=settings.page_secret,
+        public_url=settings.public_url,
         review_drafts=settings.review_drafts,
         bot_logins=settings.bot_logins,
         max_body_bytes=settings.max_body_bytes,

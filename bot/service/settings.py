@@ -39,6 +39,8 @@ class Settings:
     gitlab_token: Secret | None = None
     gitlab_url: str = "https://gitlab.com"
     host_adapter: str | None = None  # "files:DIR" for the file-backed demo host
+    page_secret: Secret | None = None  # signs the review page links in summary comments
+    public_url: str | None = None  # the service's public base URL, for those links
 
     @property
     def store_url(self) -> str:
@@ -115,6 +117,14 @@ def _host_adapter(name: str, value: str) -> str:
     if not value.startswith("files:"):
         raise ConfigError(f"{name} must be files:DIRECTORY")
     return value
+
+
+def _public_url(name: str, value: str) -> str:
+    # It goes into a Markdown link in the summary comment: nothing that could end the link.
+    _url("http", "https")(name, value)
+    if any(c.isspace() or c in "()<>[]\"'`" for c in value):
+        raise ConfigError(f"{name} must be a plain http(s) URL")
+    return value.rstrip("/")
 
 
 def _logins(name: str, value: str) -> tuple[str, ...]:
@@ -225,6 +235,19 @@ VARIABLES: tuple[Variable, ...] = (
         "host_adapter",
         _host_adapter,
         "files:DIR: the file-backed demo host (dry runs, demos, tests)",
+    ),
+    Variable(
+        "PAGE_SECRET",
+        "page_secret",
+        _secret,
+        "signs the links to the review page /reviews/{id} (unset: no pages, no links)",
+        True,
+    ),
+    Variable(
+        "PUBLIC_URL",
+        "public_url",
+        _public_url,
+        "the service's public base URL, for the page links in summary comments",
     ),
 )
 NAMES = frozenset(f"REDLINE_{v.name}" for v in VARIABLES)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.core.errors import ConfigError, HostError, RedlineError
 from bot.core.host import GateStatus
 from bot.core.jobs import Job
+from bot.core.links import PAGE_TTL_SECONDS, page_url
 from bot.core.policy import Config
 from bot.core.ports import Analyzer, GitHost
 from bot.review import flow
@@ -76,10 +77,20 @@ class Worker:
             host.set_status(pr, GateStatus("neutral", "Invalid .redline.toml", str(exc)))
             return Outcome("done", detail=str(exc))
         context.fail_closed = config.fail_closed
-        reviewed = flow.review_pull_request(host, pr, config, self.analyzers, self.store.reviews)
+        reviewed = flow.review_pull_request(
+            host, pr, config, self.analyzers, self.store.reviews, self.page_link()
+        )
         if self.on_review is not None:
             self.on_review(time.perf_counter() - started)
         return Outcome("done", reviewed.review_id)
+
+    def page_link(self) -> Callable[[int], str] | None:
+        """Signed links to the review page, when the service has a page secret and URL."""
+        secret, url = self.settings.page_secret, self.settings.public_url
+        if not secret or not url:
+            return None
+        expires = int(time.time()) + PAGE_TTL_SECONDS
+        return lambda review_id: page_url(url, secret, review_id, expires)
 
     # --- claim, run, record -------------------------------------------------------------------
     def process(self, job: Job) -> str:
