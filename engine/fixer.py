@@ -116,6 +116,18 @@ def request_for(
     )
 
 
+def _runs_past(task: FixPrompt, answer: str) -> bool:
+    """The answer ends with the file's lines after the region: the model wrote past it."""
+    following = task.text.splitlines()[task.end : task.end + 8]
+    got = answer.splitlines()
+    region = task.region.splitlines()
+    for k in range(len(following), 0, -1):
+        tail = following[:k]
+        if any(line.strip() for line in tail) and got[-k:] == tail and region[-k:] != tail:
+            return True
+    return False
+
+
 def model_candidate(finding: Finding, task: FixPrompt, completion: Completion) -> Candidate | str:
     """The candidate in a model's answer, or the reason there is none."""
     if completion.finish != "stop":
@@ -127,13 +139,7 @@ def model_candidate(finding: Finding, task: FixPrompt, completion: Completion) -
         return "the model returned garbage (bytes that are not text)"
     if answer.endswith("\n\n") and not task.region.endswith("\n\n"):
         answer = answer.rstrip("\n") + "\n"
-    lines = task.text.splitlines(keepends=True)
-    following = "".join(lines[task.end : task.end + 2])
-    if (
-        following.strip()
-        and answer.rstrip("\n").endswith(following.rstrip("\n"))
-        and not task.region.rstrip("\n").endswith(following.rstrip("\n"))
-    ):
+    if _runs_past(task, answer):
         return "the fix touches lines outside its region (it rewrote the lines after it)"
     change = trim(task.region, answer, task.start)
     if change is None:
