@@ -48,7 +48,10 @@ def load_source(args: argparse.Namespace) -> Any:
 
 def write(args: argparse.Namespace, text: str) -> None:
     if getattr(args, "output", None):
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output: cannot write {args.output}: {exc.strerror}") from exc
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -59,8 +59,9 @@ def run_review(args: argparse.Namespace) -> int:
     skip, only = analyzer_choice(args)
     source = load_source(args)
     config = source.config.with_cli(args.paranoia, args.fail_on)
+    analyzers = default_analyzers(skip, only)
     result = review(
-        source.diff, source.post, config, default_analyzers(skip, only), base=source.base
+        source.diff, source.post, config, analyzers, base=source.base, before=source.before
     )
     color = {"always": True, "never": False}.get(args.color)
     if args.output and color is None:
@@ -85,6 +86,7 @@ def run_order(args: argparse.Namespace) -> int:
         source.config,
         default_analyzers(frozenset({"semgrep", "verify", "markers"})),
         base=source.base,
+        before=source.before,
     )
     if args.format == "json":
         payload = {

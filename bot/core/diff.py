@@ -26,12 +26,36 @@ def parse_diff(data: bytes | str) -> Diff:
     text = data if isinstance(data, str) else data.decode("utf-8", "surrogateescape")
     if not text.strip():
         return Diff()
+    text, transported_crlf = _normalize_newlines(text)
     _validate(text)
     try:
         patch = PatchSet(text)
     except UnidiffParseError as exc:  # the pre-pass should have caught it
         raise DiffParseError(str(exc), 1) from exc
-    return Diff(tuple(_file_from(patched) for patched in patch))
+    files = tuple(_file_from(patched, transported_crlf) for patched in patch)
+    _check_complete(text, files)
+    return Diff(files)
+
+
+def _normalize_newlines(text: str) -> tuple[str, bool]:
+    """A diff carried with CRLF line endings (mail, Windows tools) has CR on its own header
+    lines too: then every CRLF is one newline. A LF diff of files with CRLF endings keeps the
+    CRs on content lines, where `_file_from` strips and records them."""
+    for line in text.split("\n", 200):
+        if line.startswith(("diff --git ", "--- ", "+++ ", "@@ ")):
+            if line.endswith("\r"):
+                return text.replace("\r\n", "\n"), True
+            break
+    return text, False
+
+
+def _check_complete(text: str, files: tuple[FileDiff, ...]) -> None:
+    """Every hunk header in the text must have become a hunk: a diff we misread is an error,
+    never an empty review that passes."""
+    headers = sum(1 for line in text.split("\n") if line.startswith("@@ "))
+    parsed = sum(len(f.hunks) for f in files)
+    if headers != parsed:
+        raise DiffParseError(f"{headers} hunk headers but {parsed} hunks could be read", 1)
 
 
 def _validate(text: str) -> None:
@@ -124,7 +148,7 @@ def _header_values(info: str, key: str) -> str | None:
     return None
 
 
-def _file_from(patched: PatchedFile) -> FileDiff:
+def _file_from(patched: PatchedFile, transported_crlf: bool = False) -> FileDiff:
     info = str(patched.patch_info or "")
     source = unquote_path(patched.source_file or "")
     target = unquote_path(patched.target_file or "")
@@ -151,7 +175,7 @@ def _file_from(patched: PatchedFile) -> FileDiff:
         new_path = old_path
 
     lossy = False
-    crlf = False
+    crlf = transported_crlf
     hunks: list[Hunk] = []
     for index, raw_hunk in enumerate(patched):
         lines: list[DiffLine] = []

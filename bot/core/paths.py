@@ -8,13 +8,15 @@ from pathlib import PurePosixPath
 
 from bot.core.errors import UnsafePathError
 
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")  # C:\\ or C:/; `x:notes.txt` is a legal relative name
+
 
 def check_relative(path: str) -> str:
     """Refuse paths that could escape the repository (absolute, `..`, NUL)."""
     if not path or "\0" in path:
         raise UnsafePathError(f"refusing empty or NUL-containing path {path!r}")
     pure = PurePosixPath(path)
-    if pure.is_absolute() or path.startswith("\\") or (len(path) > 1 and path[1] == ":"):
+    if pure.is_absolute() or path.startswith("\\") or _DRIVE.match(path):
         raise UnsafePathError(f"refusing absolute path {path!r}: it escapes the repository")
     if ".." in pure.parts:
         raise UnsafePathError(f"refusing path {path!r}: `..` escapes the repository")

@@ -16,7 +16,12 @@ from bot.core.globs import matches
 PARANOIA_LEVELS = ("low", "default", "high", "max")
 FAIL_ON_LEVELS = ("error", "warning", "never")
 SEVERITIES = ("error", "warning", "note")
-ANALYZERS = ("detector", "entropy", "semgrep", "markers", "verify")
+ANALYZERS = ("detector", "entropy", "semgrep", "markers", "verify", "static", "llm", "fixes")
+REVIEW_BUDGET = 600.0  # seconds for a whole review (`[budgets] review`), analyzers included
+# The dangerous-code gate: the analyzers that read every changed file a rule could match,
+# large ones included, and that fail closed by default.
+RULE_PACK = frozenset({"semgrep", "markers"})
+FAIL_CLOSED = ("rules", "all", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +49,29 @@ class Config:
     max_file_bytes: int = 1024 * 1024
     markers: Markers = field(default_factory=Markers)
     semgrep_rules: tuple[str, ...] = ()  # extra rule files, relative to the repository root
+    # `[semgrep] allow`: "rule-id:path-glob" pairs whose findings the base accepts (listed
+    # in the review's coverage as suppressions).
+    semgrep_allow: tuple[str, ...] = ()
+    # `[semgrep] author-suppressions`: rule ids (or "*") whose in-file suppressions a change
+    # may add on its own lines; by default a change cannot silence its own findings.
+    semgrep_author_suppressions: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
     overrides: tuple[Override, ...] = ()
     max_inline_comments: int = 15
-    fail_closed: bool = False  # an error while reviewing fails the gate instead of neutral
+    # What a review that could not look at something does to the gate: "rules" (default) fails
+    # it when the dangerous-code rules could not run or could not read a file, and when the
+    # review as a whole could not finish; "all" also when any other analyzer could not run;
+    # "off" never (the base's explicit choice).
+    fail_closed: str = "rules"
+    max_scan_bytes: int = 16 * 1024 * 1024  # the rule pack reads files up to this size
     budgets: tuple[tuple[str, float], ...] = ()  # per-analyzer seconds
     verify_timeout: float = 2.0
     verify_total: float = 20.0
+
+    @property
+    def fails_closed(self) -> bool:
+        """A review that could not finish fails the gate (every setting but "off")."""
+        return self.fail_closed != "off" and self.fail_on != "never"
 
     def budget(self, analyzer: str, default: float) -> float:
         return dict(self.budgets).get(analyzer, default)
@@ -131,6 +152,7 @@ _TOP = {
     "overrides",
     "max-inline-comments",
     "fail-closed",
+    "max-scan-bytes",
     "budgets",
     "verify",
 }
@@ -167,9 +189,12 @@ def _from_table(data: dict[str, Any]) -> Config:
             _number("max-inline-comments", data["max-inline-comments"], 0, 1000)
         )
     if "fail-closed" in data:
-        if not isinstance(data["fail-closed"], bool):
-            raise ConfigError(f"fail-closed must be true or false; got {data['fail-closed']!r}")
-        changes["fail_closed"] = data["fail-closed"]
+        value = data["fail-closed"]
+        if isinstance(value, bool):
+            value = "all" if value else "off"
+        changes["fail_closed"] = _choice("fail-closed", value, FAIL_CLOSED)
+    if "max-scan-bytes" in data:
+        changes["max_scan_bytes"] = int(_number("max-scan-bytes", data["max-scan-bytes"], 1, 2**31))
     if "markers" in data:
         table = _table("markers", data["markers"])
         _reject_unknown("[markers]", table, {"words", "radius", "severity"})
@@ -183,11 +208,20 @@ def _from_table(data: dict[str, Any]) -> Config:
         )
     if "semgrep" in data:
         table = _table("semgrep", data["semgrep"])
-        _reject_unknown("[semgrep]", table, {"rules"})
+        _reject_unknown("[semgrep]", table, {"rules", "allow", "author-suppressions"})
         changes["semgrep_rules"] = _strings("semgrep.rules", table.get("rules", []))
+        allow = _strings("semgrep.allow", table.get("allow", []))
+        for entry in allow:
+            rule, _, glob = entry.partition(":")
+            if not rule.strip() or not glob.strip():
+                raise ConfigError(f'semgrep.allow entries are "rule-id:path-glob"; got {entry!r}')
+        changes["semgrep_allow"] = allow
+        changes["semgrep_author_suppressions"] = _strings(
+            "semgrep.author-suppressions", table.get("author-suppressions", [])
+        )
     if "budgets" in data:
         table = _table("budgets", data["budgets"])
-        _reject_unknown("[budgets]", table, set(ANALYZERS))
+        _reject_unknown("[budgets]", table, {*ANALYZERS, "review"})
         changes["budgets"] = tuple(
             (name, _number(f"budgets.{name}", value, 0.01, 3600)) for name, value in table.items()
         )

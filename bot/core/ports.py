@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from bot.core.host import FetchedDiff, GateStatus, PostResult, PullRequest, ReviewPost
 from bot.core.jobs import Accepted, Job, JobSpec
+from bot.core.markers import Marks
 from bot.core.model import Diff, Finding, HunkScore, Suppression, Verdict
 from bot.core.policy import Config
 from bot.core.trees import EmptyTree
@@ -64,6 +65,7 @@ class Analyzer(Protocol):
 
 class GitHost(Protocol):
     name: str
+    marks: Marks  # signs and reads the fingerprint markers in the bot's own comments
 
     def pull_request(
         self,

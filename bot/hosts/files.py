@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,10 +16,13 @@ from typing import Any
 
 from bot.core.errors import NotFound
 from bot.core.host import FetchedDiff, GateStatus, PostResult, PullRequest, ReviewPost
+from bot.core.markers import Marks
 
 
 class FileHost:
-    def __init__(self, root: Path, name: str = "github") -> None:
+    def __init__(self, root: Path, name: str = "github", marks: Marks | None = None) -> None:
+        # Fingerprints are kept as data in the log, not read back from comment bodies.
+        self.marks = marks or Marks(os.urandom(32))
         self.root = root
         self.name = name
         (root / "prs").mkdir(parents=True, exist_ok=True)

@@ -7,11 +7,19 @@ Fork pull requests get comments and a status only: nothing is ever pushed."""
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github import (
+    Auth,
+    Github,
+    GithubException,
+    GithubIntegration,
+    GithubRetry,
+    RateLimitExceededException,
+)
 from github.CheckRun import CheckRun
 from github.GithubObject import NotSet
 from github.PullRequest import PullRequest as GhPull
@@ -26,7 +34,7 @@ from bot.core.host import (
     PullRequest,
     ReviewPost,
 )
-from bot.core.markers import fingerprint_of
+from bot.core.markers import Marks, scope_of
 from bot.hosts.errors import from_status
 
 T = TypeVar("T")
@@ -81,6 +89,7 @@ class GitHubHost:
         retries: int = 5,
         secondary_wait: float = 60.0,
         timeout: int = 15,
+        marks: Marks | None = None,
     ) -> None:
         if not token and not (app_id and private_key):
             raise HostError(
@@ -102,6 +111,10 @@ class GitHubHost:
                 secondary_rate_wait=secondary_wait,
             ),
         }
+        # Without the server's key, markers from an earlier process are not believed: a finding
+        # may be posted again, but a planted marker can never silence one.
+        self.marks = marks or Marks(os.urandom(32))
+        self._identity: str | None = None
         self._clients: dict[int | None, Github] = {}
         self._checks: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -109,6 +122,23 @@ class GitHubHost:
     @property
     def uses_checks(self) -> bool:
         return self.app_auth is not None
+
+    @_translate
+    def identity(self) -> str:
+        """The login the bot's comments carry: the App's bot user, or the token's user."""
+        with self._lock:
+            if self._identity is None:
+                if self.app_auth is not None:
+                    app = GithubIntegration(auth=self.app_auth, base_url=self.api_url).get_app()
+                    self._identity = f"{app.slug}[bot]"
+                else:
+                    assert self.token is not None
+                    self._identity = self.client(None).get_user().login
+            return self._identity
+
+    def _ours(self, comment: Any) -> bool:
+        user = getattr(comment, "user", None)
+        return user is not None and user.login == self.identity()
 
     def client(self, installation_id: int | None) -> Github:
         key = installation_id if self.app_auth is not None else None
@@ -193,12 +223,16 @@ class GitHubHost:
 
     @_translate
     def posted_fingerprints(self, pr: PullRequest) -> set[str]:
+        """Fingerprints of findings already posted: from the bot's own comments only, and only
+        markers signed with the server's key for this pull request."""
         pull = self._pull(pr)
+        scope = scope_of(pr.host, pr.repo, pr.number)
         found = set()
         for comment in pull.get_review_comments():
-            fingerprint = fingerprint_of(comment.body or "")
-            if fingerprint:
-                found.add(fingerprint)
+            if self._ours(comment):
+                fingerprint = self.marks.read(scope, comment.body or "")
+                if fingerprint:
+                    found.add(fingerprint)
         return found
 
     @_translate
@@ -251,8 +285,9 @@ class GitHubHost:
         return rejected
 
     def _upsert_summary(self, pull: GhPull, marker: str, body: str) -> None:
+        """Edit the bot's own summary (found by marker AND author), or post one."""
         for comment in pull.get_issue_comments():
-            if marker in (comment.body or ""):
+            if marker in (comment.body or "") and self._ours(comment):
                 if comment.body != body:
                     comment.edit(body)
                 return

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import gitlab
-from gitlab.exceptions import GitlabError, GitlabHttpError
+from gitlab.exceptions import GitlabError
 
 from bot.core.diff import parse_diff
 from bot.core.errors import HostError
@@ -24,7 +25,7 @@ from bot.core.host import (
     PullRequest,
     ReviewPost,
 )
-from bot.core.markers import fingerprint_of
+from bot.core.markers import Marks, scope_of
 from bot.hosts.errors import from_status
 
 T = TypeVar("T")
@@ -92,13 +93,17 @@ class _Client(gitlab.Gitlab):
 class GitLabHost:
     name = "gitlab"
 
-    def __init__(self, url: str, token: str, timeout: float = 15) -> None:
+    def __init__(
+        self, url: str, token: str, timeout: float = 15, marks: Marks | None = None
+    ) -> None:
         # 429s are waited out (Retry-After) and 5xx retried by python-gitlab itself
         # (obey_rate_limit is on by default; max_retries per request defaults to 10).
         self.client = _Client(
             url, private_token=token, timeout=timeout, retry_transient_errors=True, per_page=100
         )
         self._diffs: dict[tuple[str, int, str], str] = {}
+        self.marks = marks or Marks(os.urandom(32))
+        self._identity: str | None = None
         self._lock = threading.Lock()
 
     def _project(self, pr: PullRequest) -> Any:
@@ -174,22 +179,41 @@ class GitLabHost:
         return FetchedDiff(text, "; ".join(notes) or None)
 
     @_translate
+    def identity(self) -> str:
+        """The username of the token's user: the author of the bot's notes."""
+        with self._lock:
+            if self._identity is None:
+                self.client.auth()
+                user = self.client.user
+                assert user is not None
+                self._identity = str(user.username)
+            return self._identity
+
+    def _ours(self, note: Any) -> bool:
+        author = getattr(note, "author", None) or {}
+        return not getattr(note, "system", False) and author.get("username") == self.identity()
+
+    @_translate
     def fetch_file(self, pr: PullRequest, path: str, sha: str) -> bytes | None:
         try:
             data = self._project(pr).files.raw(file_path=path, ref=sha)
-        except GitlabHttpError as exc:
-            if exc.response_code == 404:
+        except GitlabError as exc:
+            # python-gitlab raises GitlabGetError (not a GitlabHttpError) for a missing file.
+            if getattr(exc, "response_code", None) == 404:
                 return None
             raise
         return bytes(data) if data is not None else None
 
     @_translate
     def posted_fingerprints(self, pr: PullRequest) -> set[str]:
+        """Fingerprints from the bot's own notes, signed with the server's key for this MR."""
+        scope = scope_of(pr.host, pr.repo, pr.number)
         found = set()
         for note in self._mr(pr).notes.list(get_all=True):
-            fingerprint = fingerprint_of(note.body or "")
-            if fingerprint:
-                found.add(fingerprint)
+            if self._ours(note):
+                fingerprint = self.marks.read(scope, note.body or "")
+                if fingerprint:
+                    found.add(fingerprint)
         return found
 
     def _position(
@@ -257,7 +281,7 @@ class GitLabHost:
 
     def _upsert_summary(self, mr: Any, marker: str, body: str) -> None:
         for note in mr.notes.list(get_all=True):
-            if marker in (note.body or "") and not getattr(note, "system", False):
+            if marker in (note.body or "") and self._ours(note):
                 if note.body != body:
                     note.body = body
                     note.save()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.model import Finding, Review, ReviewFile, ScoredHunk
+from bot.core.model import SEVERITY_ICON, Finding, Review, ReviewFile, ScoredHunk
+from bot.render import escape
 
-_ICON = {"error": "🔴", "warning": "🟠", "note": "🔵"}
 _ATTENTION = {"scrutinize": "🔍 scrutinize", "read": "read", "skim": "skim"}
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Text from the pull request is escaped where it is written (bot.render.escape): paths as
+# code, messages and reasons as prose with code spans.
+_cell = escape.message
 
 
 def _span(hunk: ScoredHunk) -> str:
@@ -28,13 +27,15 @@ def gate_line(review: Review) -> str:
         reasons = "; ".join(review.gate.reasons[:5])
         more = len(review.gate.reasons) - 5
         tail = f" (and {more} more)" if more > 0 else ""
-        return f"**Gate: ❌ failed** (fail-on `{review.gate.fail_on}`): {_cell(reasons)}{tail}"
+        return (
+            f"**Gate: ❌ failed** (fail-on `{review.gate.fail_on}`): {escape.text(reasons)}{tail}"
+        )
     return f"**Gate: ✅ passed** (fail-on `{review.gate.fail_on}`)"
 
 
 def _file_summary(file: ReviewFile) -> str:
     if file.skipped:
-        return f"skipped: {file.skipped}"
+        return f"skipped: {escape.message(file.skipped)}"
     counts: dict[str, int] = {}
     for hunk in file.hunks:
         counts[hunk.attention] = counts.get(hunk.attention, 0) + 1
@@ -56,7 +57,8 @@ def reading_order(review: Review) -> list[str]:
         for path in group.paths:
             number += 1
             file = by_path[path]
-            out.append(f"{number}. `{path}`: {_cell(file.reason)} ({_file_summary(file)})")
+            where = escape.code(path)
+            out.append(f"{number}. {where}: {_cell(file.reason)} ({_file_summary(file)})")
         out.append("")
     return out
 
@@ -73,8 +75,9 @@ def attention_map(review: Review, limit: int = 60) -> list[str]:
             else:
                 risk = "" if hunk.risk is None else f"{hunk.risk:.2f}"
                 entropy = "" if hunk.entropy is None else f"{hunk.entropy:.1f}"
+                where = escape.code(file.diff.path)
                 rows.append(
-                    f"| `{file.diff.path}` | {_span(hunk)} | {_ATTENTION[hunk.attention]} "
+                    f"| {where} | {_span(hunk)} | {_ATTENTION[hunk.attention]} "
                     f"| {risk} | {entropy} |"
                 )
     out = ["### Attention map", ""]
@@ -95,7 +98,7 @@ def attention_map(review: Review, limit: int = 60) -> list[str]:
         groups: dict[str, list[str]] = {}
         for file, hunk in skims:
             note = hunk.note or "predictable change"
-            groups.setdefault(note, []).append(f"`{file.diff.path}` {_span(hunk)}")
+            groups.setdefault(note, []).append(f"{escape.code(file.diff.path)} {_span(hunk)}")
         for note, places in list(groups.items())[:limit]:
             shown = ", ".join(places[:8]) + (
                 f" and {len(places) - 8} more" if len(places) > 8 else ""
@@ -116,9 +119,10 @@ def findings_table(findings: Iterable[Finding], title: str = "Findings") -> list
         return [*out, "No findings at this paranoia level.", ""]
     out += ["| | Location | Rule | Score | Message |", "|---|---|---|---|---|"]
     for f in findings:
-        where = f"`{f.path}:{f.line}`" + (" (removed line)" if f.side == "old" else "")
+        where = escape.code(f"{f.path}:{f.line}") + (" (removed line)" if f.side == "old" else "")
         out.append(
-            f"| {_ICON[f.severity]} | {where} | `{f.source}/{f.rule}` | {f.score:.2f} "
+            f"| {SEVERITY_ICON[f.severity]} | {where} | {escape.code(f'{f.source}/{f.rule}')} "
+            f"| {f.score:.2f} "
             f"| {_cell(f.message)} |"
         )
     out.append("")
@@ -141,8 +145,8 @@ def verification(review: Review) -> list[str]:
         mark = {"proved": "✅", "refuted": "❌", "unknown": "❔"}[v.status]
         why = f": {v.reason}" if v.reason else ""
         out.append(
-            f"- {mark} `{v.function}` {v.kind} `{_cell(v.condition)}` "
-            f"({v.path}:{v.line}){_cell(why)}"
+            f"- {mark} {escape.code(v.function)} {v.kind} {escape.code(v.condition)} "
+            f"({escape.code(f'{v.path}:{v.line}')}){_cell(why)}"
         )
     out.append("")
     return out
@@ -151,9 +155,15 @@ def verification(review: Review) -> list[str]:
 def coverage_footer(review: Review, extra: Iterable[str] = ()) -> list[str]:
     parts = [f"{review.files_reviewed} file{'s' if review.files_reviewed != 1 else ''} reviewed"]
     if review.skipped:
-        parts.append("skipped: " + ", ".join(f"`{s.path}` ({s.reason})" for s in review.skipped))
+        parts.append(
+            "skipped: "
+            + ", ".join(f"{escape.code(s.path)} ({_cell(s.reason)})" for s in review.skipped)
+        )
     if review.notes:
-        parts.append("notes: " + ", ".join(f"`{n.path}` ({n.reason})" for n in review.notes))
+        parts.append(
+            "notes: "
+            + ", ".join(f"{escape.code(n.path)} ({_cell(n.reason)})" for n in review.notes)
+        )
     if review.suppressed:
         parts.append(
             f"{review.suppressed} candidate findings below the `{review.paranoia}` "
@@ -162,15 +172,12 @@ def coverage_footer(review: Review, extra: Iterable[str] = ()) -> list[str]:
     parts.extend(extra)
     runs = ", ".join(
         f"{r.name} {r.status}"
-        + (f" ({r.ms} ms)" if r.status == "ok" else f" ({r.detail})" if r.detail else "")
+        + (f" ({r.ms} ms)" if r.status == "ok" else f" ({_cell(r.detail)})" if r.detail else "")
         for r in review.analyzers
     )
-    return [
-        "---",
-        "",
-        "<sub>" + _cell("Coverage: " + "; ".join(parts) + ". Analyzers: " + runs) + "</sub>",
-        "",
-    ]
+    # The parts are escaped already; only table pipes and newlines are left to flatten.
+    flat = ("Coverage: " + "; ".join(parts) + ". Analyzers: " + runs).replace("\n", " ")
+    return ["---", "", "<sub>" + flat + "</sub>", ""]
 
 
 def render_markdown(review: Review) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.core.diff import parse_diff
 from bot.core.host import PullRequest, ReviewPost
+from bot.core.markers import scope_of
 from bot.core.model import Review
 from bot.core.policy import Config, parse_config
 from bot.core.ports import Analyzer, GitHost, ReviewStore
@@ -82,6 +83,8 @@ def review_pull_request(
         posted,
         fetched.truncated,
         link=link(review_id) if link is not None else None,
+        marks=host.marks,
+        scope=scope_of(pr.host, pr.repo, pr.number),
     )
     outcome = host.post_review(pr, planned.post)
     if outcome.moved_to_summary:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bot.core.model import AnalyzerRun, Diff, Group, Review, ReviewFile, ScoredHunk, Skipped
-from bot.core.policy import Config
+from bot.core.policy import REVIEW_BUDGET, RULE_PACK, Config
 from bot.core.ports import AnalysisRequest, Analyzer, AnalyzerOutput, Tree
 from bot.core.trees import EmptyTree
 from bot.review import findings as found
@@ -34,9 +35,10 @@ class Timings:
 
 
 def analyze(
-    intake: Intake, config: Config, analyzers: Sequence[Analyzer], base: Tree
+    intake: Intake, config: Config, analyzers: Sequence[Analyzer], base: Tree, deadline: float
 ) -> tuple[Outputs, list[AnalyzerRun]]:
-    """Run the enabled analyzers; the disabled ones are listed as skipped."""
+    """Run the enabled analyzers; the disabled ones are listed as skipped. The rule pack reads
+    every reviewed file; the other analyzers not those too large for them."""
     enabled = [a for a in analyzers if a.name not in config.disable]
     disabled = [
         AnalyzerRun(a.name, a.version, 0, "skipped", "disabled in .redline.toml")
@@ -45,8 +47,14 @@ def analyze(
     ]
     if not intake.reviewed.files:
         return [], disabled
-    request = AnalysisRequest(intake.reviewed, intake.texts, config, base)
-    outputs, runs = run_analyzers(enabled, request)
+    full = AnalysisRequest(intake.reviewed, intake.texts, config, base)
+    deep = full
+    if intake.deep_skipped:
+        kept = tuple(f for f in intake.reviewed.files if f.path not in intake.deep_skipped)
+        deep = AnalysisRequest(Diff(kept), intake.texts, config, base)
+    outputs, runs = run_analyzers(
+        enabled, lambda a: full if a.name in RULE_PACK else deep, deadline
+    )
     return outputs, runs + disabled
 
 
@@ -79,13 +87,18 @@ def review(
     analyzers: Sequence[Analyzer],
     base: Tree | None = None,
     timings: Timings | None = None,
+    before: Tree | Literal["base"] | None = "base",
 ) -> Review:
+    """`base` is the trusted tree policy and rule files come from; `before` the pre-image
+    (by default the base; None when there is none, as for a bare diff file)."""
     timings = timings if timings is not None else Timings()
     start = time.perf_counter()
+    deadline = time.monotonic() + config.budget("review", REVIEW_BUDGET)
     check_paths(diff)
-    intake = take_in(diff, post, config)
+    intake = take_in(diff, post, config, base if before == "base" else before)
+    diff = intake.effective
     start = timings.add("intake", start)
-    outputs, runs = analyze(intake, config, analyzers, base or EmptyTree())
+    outputs, runs = analyze(intake, config, analyzers, base or EmptyTree(), deadline)
     start = timings.add("analyzers", start)
     ran = {r.name: r.ms for r in runs}
     for analyzer, _ in outputs:
@@ -94,13 +107,13 @@ def review(
     verdicts = tuple(v for _, output in outputs for v in output.verdicts)
     start = timings.add("findings", start)
     scored = scoring.score_files(
-        diff, scoring.collect(outputs, config), intake.texts, intake.skipped
+        diff, scoring.collect(outputs, config), intake.texts, intake.skipped, selected.findings
     )
     start = timings.add("scoring", start)
     files, groups = order(diff, scored.hunks, scored.order_inputs, intake.skipped)
     start = timings.add("ordering", start)
     all_runs = tuple(sorted(runs, key=lambda r: r.name))
-    verdict = gate.decide(selected.findings, all_runs, config)
+    verdict = gate.decide(selected.findings, all_runs, config, intake.unscanned)
     timings.add("gate", start)
     return Review(
         files=files,

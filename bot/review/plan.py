@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.host import Annotation, GateStatus, InlineComment, ReviewPost
-from bot.core.model import Diff, Finding, Review
+from bot.core.markers import SUMMARY_MARKER, Marks
+from bot.core.model import SEVERITY_ICON, Diff, Finding, Review
+from bot.render import escape
 from bot.render import markdown as md
 
-SUMMARY_MARKER = "<!-- redline:summary -->"
-FINGERPRINT_MARK = "<!-- redline:fp={} -->"
 SUMMARY_LIMIT = 60_000  # below GitHub's 65,536-character body limit, with room to spare
-_SEVERITY_ICON = {"error": "🔴", "warning": "🟠", "note": "🔵"}
+PREVIEW = Marks(b"public key: plans that are never posted")
 _LEVEL = {"error": "failure", "warning": "warning", "note": "notice"}
 
 
@@ -37,14 +37,6 @@ class Plan:
     resolved: tuple[str, ...]  # fingerprints posted before that no longer apply
     skipped_as_posted: int
     link: str | None = None  # the signed link to this review's page, shown in the summary
-
-
-def fingerprint_of(body: str) -> str | None:
-    start = body.find("<!-- redline:fp=")
-    if start < 0:
-        return None
-    end = body.find(" -->", start)
-    return body[start + len("<!-- redline:fp=") : end] if end > 0 else None
 
 
 class _DiffIndex:
@@ -82,12 +74,14 @@ class _DiffIndex:
         return Anchor(finding.end_line, "RIGHT", finding.line, end[1], finding.end_line)
 
 
-def comment_body(finding: Finding, anchor: Anchor) -> str:
+def comment_body(finding: Finding, anchor: Anchor, mark: str) -> str:
+    """One inline comment: everything from the PR escaped, the suggestion in a fence it
+    cannot close, and the signed fingerprint marker."""
     lines = [
-        f"{_SEVERITY_ICON[finding.severity]} **{finding.source}/{finding.rule}** "
-        f"(score {finding.score:.2f})",
+        f"{SEVERITY_ICON[finding.severity]} **{escape.text(finding.source)}/"
+        f"{escape.text(finding.rule)}** (score {finding.score:.2f})",
         "",
-        finding.message,
+        escape.message(finding.message),
     ]
     exact = (
         anchor.side == "RIGHT"
@@ -95,8 +89,10 @@ def comment_body(finding: Finding, anchor: Anchor) -> str:
         and anchor.line == finding.end_line
     )
     if finding.suggestion is not None and exact:
-        lines += ["", "```suggestion", finding.suggestion.rstrip("\n"), "```"]
-    lines += ["", FINGERPRINT_MARK.format(finding.fingerprint)]
+        body = finding.suggestion.rstrip("\n")
+        fence = escape.fence_for(body)
+        lines += ["", f"{fence}suggestion", body, fence]
+    lines += ["", mark]
     return "\n".join(lines)
 
 
@@ -108,7 +104,14 @@ def plan(
     truncated: str | None = None,
     event_on_failure: bool = False,
     link: str | None = None,
+    *,
+    marks: Marks | None = None,
+    scope: str = "",
 ) -> Plan:
+    """`marks` signs each comment's fingerprint marker for the pull request `scope` (the flow
+    passes the server's; a plan that is never posted may use the public `PREVIEW` key, whose
+    markers no host adapter believes)."""
+    marks = marks or PREVIEW
     already = set(posted)
     index = _DiffIndex(diff)
     inline: list[tuple[Finding, Anchor]] = []
@@ -131,7 +134,7 @@ def plan(
             path=f.path,
             line=a.line,
             side=a.side,  # type: ignore[arg-type]
-            body=comment_body(f, a),
+            body=comment_body(f, a, marks.mark(scope, f.fingerprint)),
             fingerprint=f.fingerprint,
             start_line=a.start_line,
             old_line=a.old_line,
@@ -198,8 +201,9 @@ def summary_body(
         ]
         for f, why in in_summary:
             rows.append(
-                f"| {_SEVERITY_ICON[f.severity]} | `{f.path}:{f.line}` | "
-                f"`{f.source}/{f.rule}` | {why} | {md._cell(f.message)} |"
+                f"| {SEVERITY_ICON[f.severity]} | {escape.code(f'{f.path}:{f.line}')} | "
+                f"{escape.code(f'{f.source}/{f.rule}')} | {escape.message(why)} "
+                f"| {escape.message(f.message)} |"
             )
         parts.append([*rows, ""])
     parts.append(md.findings_table(review.findings, "All findings"))
@@ -208,12 +212,12 @@ def summary_body(
             [
                 f"### Resolved since the last review ({len(resolved)})",
                 "",
-                *(f"- `{fp[:12]}`: no longer found" for fp in resolved),
+                *(f"- {escape.code(fp[:12])}: no longer found" for fp in resolved),
                 "",
             ]
         )
     parts.append(md.verification(review))
-    extra = [f"**truncated**: {truncated}"] if truncated else ["nothing truncated"]
+    extra = [f"**truncated**: {escape.message(truncated)}"] if truncated else ["nothing truncated"]
     footer = md.coverage_footer(review, extra)
     body = head
     budget = SUMMARY_LIMIT - sum(len(x) + 1 for x in head + footer) - 200
@@ -264,7 +268,8 @@ def gate_status(review: Review) -> GateStatus:
 
 
 def error_status(reason: str, fail_closed: bool) -> GateStatus:
-    """A review that could not run is not a failed gate, unless policy fails closed."""
+    """A review that could not run fails the gate (it could not look: fail closed), unless
+    the base's policy says `fail-closed = "off"`; then it is neutral, and says so."""
     if fail_closed:
         return GateStatus("failure", "Review could not run", f"Failing closed: {reason}")
-    return GateStatus("neutral", "Review could not run", reason)
+    return GateStatus("neutral", "Review could not run", f"{reason} (fail-closed is off)")

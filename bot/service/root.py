@@ -4,6 +4,7 @@ hosts, the analyzers, the webhook app and the workers."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 
 from bot.core.errors import ConfigError, HostError
 from bot.core.jobs import Job
+from bot.core.markers import Marks, derive_key
 from bot.core.ports import Analyzer, GitHost
 from bot.service.settings import Settings
 from bot.service.worker import Worker
@@ -21,11 +23,32 @@ from webhooks.config import WebhookConfig
 log = logging.getLogger("redline.service")
 
 
+def marker_key(settings: Settings) -> bytes:
+    """The key that signs fingerprint markers: REDLINE_MARKER_SECRET, else derived from the
+    webhook secrets (every receiving setup has one), else a random key kept in the data dir
+    (created once, readable by its owner only)."""
+    for secret in (
+        settings.marker_secret,
+        settings.github_webhook_secret,
+        settings.gitlab_webhook_token,
+    ):
+        if secret:
+            return derive_key(secret.reveal())
+    path = settings.data_dir / "marker.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(os.urandom(32))
+    return path.read_bytes()
+
+
 def make_host(settings: Settings, name: str) -> GitHost:
+    marks = Marks(marker_key(settings))
     if settings.host_adapter and settings.host_adapter.startswith("files:"):
         from bot.hosts.files import FileHost
 
-        return FileHost(Path(settings.host_adapter[len("files:") :]), name)
+        return FileHost(Path(settings.host_adapter[len("files:") :]), name, marks)
     if name == "github":
         from bot.hosts.github import GitHubHost
 
@@ -37,13 +60,14 @@ def make_host(settings: Settings, name: str) -> GitHost:
                 settings.github_private_key.reveal() if settings.github_private_key else None
             ),
             write_pause=settings.github_write_pause,
+            marks=marks,
         )
     if name == "gitlab":
         from bot.hosts.gitlab import GitLabHost
 
         if not settings.gitlab_token:
             raise HostError("GitLab needs REDLINE_GITLAB_TOKEN", transient=False)
-        return GitLabHost(settings.gitlab_url, settings.gitlab_token.reveal())
+        return GitLabHost(settings.gitlab_url, settings.gitlab_token.reveal(), marks=marks)
     raise ConfigError(f"no adapter for host {name!r}")
 
 

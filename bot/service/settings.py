@@ -39,6 +39,7 @@ class Settings:
     gitlab_token: Secret | None = None
     gitlab_url: str = "https://gitlab.com"
     host_adapter: str | None = None  # "files:DIR" for the file-backed demo host
+    marker_secret: Secret | None = None  # signs the fingerprint markers in the bot's comments
     page_secret: Secret | None = None  # signs the review page links in summary comments
     public_url: str | None = None  # the service's public base URL, for those links
 
@@ -248,6 +249,15 @@ VARIABLES: tuple[Variable, ...] = (
         "public_url",
         _public_url,
         "the service's public base URL, for the page links in summary comments",
+    ),
+)
+VARIABLES += (
+    Variable(
+        "MARKER_SECRET",
+        "marker_secret",
+        _secret,
+        "signs the fingerprint markers in the bot's comments (default: from the webhook secret)",
+        True,
     ),
 )
 NAMES = frozenset(f"REDLINE_{v.name}" for v in VARIABLES)

@@ -40,7 +40,7 @@ class Outcome:
 class Context:
     """What the failure handler needs to know about a job: the policy it ran under."""
 
-    fail_closed: bool = False
+    fail_closed: bool = True  # until the policy is read, a failure fails closed
 
 
 def worker_id() -> str:
@@ -76,7 +76,7 @@ class Worker:
         except ConfigError as exc:
             host.set_status(pr, GateStatus("neutral", "Invalid .redline.toml", str(exc)))
             return Outcome("done", detail=str(exc))
-        context.fail_closed = config.fail_closed
+        context.fail_closed = config.fails_closed
         reviewed = flow.review_pull_request(
             host, pr, config, self.analyzers, self.store.reviews, self.page_link()
         )

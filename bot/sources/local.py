@@ -23,9 +23,10 @@ CONFIG_NAME = ".redline.toml"
 class Source:
     diff: Diff
     post: Tree
-    base: Tree
+    base: Tree  # where policy and rule files come from
     config: Config
     label: str  # what was reviewed, for messages
+    before: Tree | None = None  # the pre-image, when there is one (a git range)
 
 
 def _read_diff_bytes(spec: str) -> bytes:
@@ -76,6 +77,5 @@ def from_range(spec: str, repo: str | None, config_path: str | None) -> Source:
         base = gitio.merge_base(root, base, head)
     diff = parse_diff(gitio.range_diff(root, base, head))
     base_tree = gitio.GitTree(root, base)
-    return Source(
-        diff, gitio.GitTree(root, head), base_tree, load_config(base_tree, config_path), spec
-    )
+    config = load_config(base_tree, config_path)
+    return Source(diff, gitio.GitTree(root, head), base_tree, config, spec, before=base_tree)

@@ -99,6 +99,47 @@ class FakeGitHub:
         self.refuse: set[tuple[str, int]] = set()
         self._ids = itertools.count(1000)
         self.base = "http://testserver"
+        self.app_slug = "redline"
+        self.token_login = "redline-token-user"  # the user a personal access token belongs to
+
+    def _user(self, who: str) -> dict[str, Any]:
+        if who == "pat":
+            return {"login": self.token_login, "id": 7, "type": "User"}
+        return {"login": f"{self.app_slug}[bot]", "id": 9, "type": "Bot"}
+
+    def _app_json(self) -> dict[str, Any]:
+        return {
+            "id": self.app_id,
+            "slug": self.app_slug,
+            "name": "redline",
+            "owner": {"login": "redline-review", "id": 3, "type": "Organization"},
+            "html_url": "https://github.com/apps/redline",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "permissions": {},
+            "events": [],
+        }
+
+    def add_foreign_comment(
+        self, repo: str, number: int, body: str, login: str, inline: bool = False
+    ) -> None:
+        """A comment someone else wrote (a PR author planting a marker, say)."""
+        comment = {
+            "id": next(self._ids),
+            "body": body,
+            "repo": repo,
+            "pr": number,
+            "edits": 0,
+            "user": {"login": login, "id": 55, "type": "User"},
+            "url": self._url(f"/repos/{repo}/issues/comments/x"),
+            "html_url": "",
+            "issue_url": "",
+        }
+        if inline:
+            comment.update(path="app.py", line=1, side="RIGHT", commit_id="0" * 40)
+            self.review_comments.append(comment)
+        else:
+            self.issue_comments.append(comment)
 
     # --- set-up ------------------------------------------------------------------------
     def add_pull(
@@ -219,9 +260,22 @@ class FakeGitHub:
                 },
                 status_code=201,
             )
+        if path == "/app" and method == "GET":
+            if self._auth(request, app_jwt=True) != "app":
+                return JSONResponse(
+                    {"message": "A JSON web token could not be decoded"}, status_code=401
+                )
+            return JSONResponse(self._app_json())
         who = self._auth(request)
         if who is None:
             return JSONResponse({"message": "Bad credentials"}, status_code=401)
+        if path == "/user" and method == "GET":
+            if who != "pat":  # as the real API: an installation token has no user
+                return JSONResponse(
+                    {"message": "Resource not accessible by integration"}, status_code=403
+                )
+            return JSONResponse({"login": self.token_login, "id": 7, "type": "User"})
+        request.state.user = self._user(who)
         match = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
         if not match:
             raise KeyError(path)
@@ -260,7 +314,7 @@ class FakeGitHub:
                 }
             )
         if m := re.fullmatch(r"/pulls/(\d+)/reviews", rest):
-            return self._create_review(repo, repo.pulls[int(m.group(1))], body)
+            return self._create_review(repo, repo.pulls[int(m.group(1))], body, request.state.user)
         if m := re.fullmatch(r"/pulls/(\d+)/reviews/(\d+)", rest):
             review = next(r for r in self.reviews if r["id"] == int(m.group(2)))
             if method == "DELETE":
@@ -281,7 +335,7 @@ class FakeGitHub:
         if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
             number = int(m.group(1))
             if method == "POST":
-                return self._issue_comment(repo, number, body)
+                return self._issue_comment(repo, number, body, request.state.user)
             return JSONResponse(
                 [
                     c
@@ -292,6 +346,10 @@ class FakeGitHub:
         if m := re.fullmatch(r"/issues/comments/(\d+)", rest):
             comment = next(c for c in self.issue_comments if c["id"] == int(m.group(1)))
             if method == "PATCH":
+                if comment["user"]["login"] != request.state.user["login"]:
+                    return JSONResponse(
+                        {"message": "Must have admin rights to Repository."}, status_code=403
+                    )
                 if len(body.get("body", "")) > BODY_LIMIT:
                     return self._reject("body is too long (maximum is 65536 characters)", None)
                 comment["body"] = body["body"]
@@ -368,7 +426,9 @@ class FakeGitHub:
                 del item["previous_filename"]
         return JSONResponse(data, headers=headers)
 
-    def _create_review(self, repo: FakeRepo, pull: FakePull, body: dict[str, Any]) -> Response:
+    def _create_review(
+        self, repo: FakeRepo, pull: FakePull, body: dict[str, Any], user: dict[str, Any]
+    ) -> Response:
         if body.get("commit_id") not in (None, pull.head):
             return self._reject("commit_id is not the head of the pull request", body)
         files = {f["filename"]: f for f in pull.files}
@@ -408,7 +468,7 @@ class FakeGitHub:
             "commit_id": pull.head,
             "comments": body.get("comments", []),
             "event": body.get("event"),
-            "user": {"login": "redline[bot]", "id": 9},
+            "user": user,
             "html_url": "",
             "submitted_at": None,
             "pull_request_url": self._url(f"/repos/{repo.full_name}/pulls/{pull.number}"),
@@ -425,13 +485,15 @@ class FakeGitHub:
                         "pr": pull.number,
                         "pull_request_review_id": review_id,
                         "commit_id": pull.head,
-                        "user": {"login": "redline[bot]", "id": 9},
+                        "user": user,
                         "url": self._url(f"/repos/{repo.full_name}/pulls/comments/x"),
                     }
                 )
         return JSONResponse(review)
 
-    def _issue_comment(self, repo: FakeRepo, number: int, body: dict[str, Any]) -> Response:
+    def _issue_comment(
+        self, repo: FakeRepo, number: int, body: dict[str, Any], user: dict[str, Any]
+    ) -> Response:
         if len(body.get("body", "")) > BODY_LIMIT:
             return self._reject("body is too long (maximum is 65536 characters)", None)
         comment_id = next(self._ids)
@@ -441,7 +503,7 @@ class FakeGitHub:
             "repo": repo.full_name,
             "pr": number,
             "edits": 0,
-            "user": {"login": "redline[bot]", "id": 9},
+            "user": user,
             "url": self._url(f"/repos/{repo.full_name}/issues/comments/{comment_id}"),
             "html_url": "",
             "issue_url": "",

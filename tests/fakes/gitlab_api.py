@@ -77,6 +77,20 @@ class FakeGitLab:
         self.publishes = 0
         self.refuse: set[tuple[str, int]] = set()  # (path, new line) GitLab refuses
         self._ids = itertools.count(500)
+        self.user = {"id": 77, "username": "redline-bot", "name": "redline", "state": "active"}
+
+    def add_foreign_note(self, project_id: int, iid: int, body: str, username: str) -> None:
+        """A note someone else wrote (an author planting the bot's markers, say)."""
+        self.mrs[(project_id, iid)].notes.append(
+            {
+                "id": next(self._ids),
+                "body": body,
+                "system": False,
+                "edits": 0,
+                "position": None,
+                "author": {"id": 55, "username": username, "name": username},
+            }
+        )
 
     def add_mr(self, project_id: int, path: str, mr: FakeMR) -> None:
         self.projects[project_id] = path
@@ -132,6 +146,8 @@ class FakeGitLab:
         }
 
     async def _route(self, request: Request, path: str) -> Response:
+        if path == "/api/v4/user" and request.method == "GET":
+            return JSONResponse(self.user)
         raw = request.scope.get("raw_path", path.encode()).decode()
         match = re.fullmatch(r"/api/v4/projects/([^/]+)(/.*)?", raw)
         if not match:
@@ -168,6 +184,7 @@ class FakeGitLab:
                     "system": False,
                     "edits": 0,
                     "position": None,
+                    "author": self.user,
                 }
                 mr.notes.append(note)
                 return JSONResponse(note, status_code=201)
@@ -176,6 +193,8 @@ class FakeGitLab:
             mr = self.mrs[(pid, int(m.group(1)))]
             note = next(n for n in mr.notes if n["id"] == int(m.group(2)))
             if method == "PUT":
+                if note.get("author", {}).get("id") != self.user["id"]:
+                    return JSONResponse({"message": "403 Forbidden"}, status_code=403)
                 note["body"] = body["body"]
                 note["edits"] += 1
             return JSONResponse(note)
@@ -198,6 +217,7 @@ class FakeGitLab:
                         "system": False,
                         "edits": 0,
                         "position": draft["position"],
+                        "author": self.user,
                     }
                 )
             mr.drafts.clear()

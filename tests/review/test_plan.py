@@ -4,8 +4,9 @@ for exact ranges, no comment twice, overflow to the summary, length limits, gate
 from __future__ import annotations
 
 from bot.core.diff import parse_diff
+from bot.core.markers import Marks
 from bot.core.model import Finding, Gate, Review
-from bot.review.plan import SUMMARY_LIMIT, SUMMARY_MARKER, error_status, fingerprint_of, plan
+from bot.review.plan import PREVIEW, SUMMARY_LIMIT, SUMMARY_MARKER, error_status, plan
 
 DIFF = parse_diff(
     "--- a/m.py\n+++ b/m.py\n@@ -1,4 +1,5 @@\n a = 1\n-b = 2\n+b = 3\n+c = 4\n d = 5\n e = 6\n"
@@ -88,7 +89,7 @@ def test_already_posted_findings_are_skipped_and_vanished_ones_resolved() -> Non
     assert planned.resolved == ("gone",) and "Resolved since the last review" in (
         planned.post.summary
     )
-    assert fingerprint_of(planned.post.comments[0].body) == "new"
+    assert PREVIEW.read("", planned.post.comments[0].body) == "new"
 
 
 def test_at_most_max_inline_comments() -> None:
@@ -114,3 +115,31 @@ def test_gate_status_and_error_status() -> None:
     assert plan(review(finding(2), failed=False), DIFF, 15).status.state == "success"
     assert error_status("host down", fail_closed=False).state == "neutral"
     assert error_status("host down", fail_closed=True).state == "failure"
+
+
+KEY = Marks(b"k" * 32)
+
+
+def test_markers_are_signed_for_the_pull_request_and_cannot_be_forged() -> None:
+    planned = plan(review(finding(2, fp="abc123abc123")), DIFF, 15, marks=KEY, scope="gh:o/r#1")
+    body = planned.post.comments[0].body
+    assert KEY.read("gh:o/r#1", body) == "abc123abc123"
+    # The same marker means nothing on another pull request, or under another key...
+    assert KEY.read("gh:o/r#2", body) is None
+    assert Marks(b"x" * 32).read("gh:o/r#1", body) is None
+    # ...and a hand-written one (the fingerprint can be computed offline) is not believed.
+    assert KEY.read("gh:o/r#1", "<!-- redline:fp=abc123abc123 -->") is None
+    assert KEY.read("gh:o/r#1", "<!-- redline:fp=abc123abc123:0000000000000000 -->") is None
+
+
+def test_pr_text_in_a_comment_is_escaped_and_cannot_forge_a_heading() -> None:
+    hostile = "evil\n\n## ✅ Gate passed <!-- redline:summary --> [x](javascript:alert(1)) @org/team"
+    path = "x.py\n\n## Gate passed"
+    f = Finding(path, 2, 2, "error", "semgrep", "rule", f"{hostile} and `{hostile}`", 0.9)
+    planned = plan(review(f), DIFF.__class__(), 15)
+    summary = planned.post.summary
+    assert "\n## ✅ Gate passed" not in summary and "\n## Gate passed" not in summary
+    assert summary.count("<!-- redline:summary -->") == 1  # only the bot's own marker
+    prose = summary.split(" and ")[0]
+    assert "](javascript:" not in prose and "\\]\\(javascript:" in prose
+    assert "@org" not in prose
