@@ -50,6 +50,23 @@ _SCANNED = {
 # scan is a hole in the gate, not a file nobody had rules for.
 _PACK_LANGUAGES = {"python", "javascript", "typescript"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+# A statement appended to every target in a pack language, and a rule that matches it: semgrep
+# that reports no canary for a file did not match rules against that file at all (a parse it
+# gave up on without saying so, as it does on a 1 MB minified line), so the file is unread.
+_CANARY = "__redline_canary__()"
+_SILENT = "semgrep returned nothing for the file (it could not parse it)"
+_CANARY_RULES = f"""rules:
+  - id: redline-canary
+    languages: [python]
+    severity: INFO
+    message: canary
+    pattern: {_CANARY}
+  - id: redline-canary-js
+    languages: [javascript, typescript]
+    severity: INFO
+    message: canary
+    pattern: {_CANARY}
+"""
 
 
 def builtin_rules_dir() -> Path:
@@ -80,6 +97,7 @@ class SemgrepAnalyzer:
             root = Path(tmp) / "src"
             rules = Path(tmp) / "rules"
             names = _write_rules(rules, request)
+            (rules / "redline-canary.yml").write_text(_CANARY_RULES, encoding="utf-8")
             targets = _write_targets(root, files, request)
             scan = semgrep_run.run(
                 semgrep,
@@ -91,8 +109,9 @@ class SemgrepAnalyzer:
                 names,
             )
         by_path = {f.path: f for f in files}
-        findings, suppressions = self._findings(scan.results, by_path, request)
-        findings += _unread(scan.unread, by_path, request)
+        results, unread = _check_canaries(scan, by_path)
+        findings, suppressions = self._findings(results, by_path, request)
+        findings += _unread(unread, by_path, request)
         honoured = sum(1 for s in suppressions if s.honoured)
         detail = f"{len(targets)} files scanned"
         if suppressions:
@@ -102,7 +121,10 @@ class SemgrepAnalyzer:
         )
 
     def _findings(
-        self, results: tuple[dict[str, Any], ...], files: dict[str, FileDiff], request: AnalysisRequest
+        self,
+        results: tuple[dict[str, Any], ...],
+        files: dict[str, FileDiff],
+        request: AnalysisRequest,
     ) -> tuple[list[Finding], list[Suppression]]:
         findings: list[Finding] = []
         suppressions: dict[tuple[str, int, str | None], Suppression] = {}
@@ -224,9 +246,34 @@ def _write_targets(root: Path, files: list[FileDiff], request: AnalysisRequest) 
     for file in files:
         target = root / check_relative(file.path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(request.text(file.path) or "", encoding="utf-8", errors="surrogateescape")
+        text = request.text(file.path) or ""
+        if file.language in _PACK_LANGUAGES:
+            # After the last line: the file's own line numbers do not move.
+            text += ("" if text.endswith("\n") or not text else "\n") + _CANARY + "\n"
+        target.write_text(text, encoding="utf-8", errors="surrogateescape")
         targets.append(file.path)
     return targets
+
+
+def _check_canaries(
+    scan: semgrep_run.Scan, files: dict[str, FileDiff]
+) -> tuple[tuple[dict[str, Any], ...], dict[str, tuple[tuple[int, int, str], ...]]]:
+    """The results without the canaries, and the unread files with those semgrep said nothing
+    about (no canary, no error) added."""
+    seen = set()
+    results = []
+    for result in scan.results:
+        if str(result.get("check_id", "")).rsplit(".", 1)[-1].startswith("redline-canary"):
+            seen.add(str(result.get("path", "")))
+        else:
+            results.append(result)
+    unread = dict(scan.unread)
+    for path, file in files.items():
+        if file.language in _PACK_LANGUAGES and path not in seen and path not in unread:
+            unread[path] = (
+                (1, 0, "semgrep returned nothing for the file (it could not parse it)"),
+            )
+    return tuple(results), unread
 
 
 def _unread(
@@ -241,9 +288,7 @@ def _unread(
         if file is None or file.language not in _PACK_LANGUAGES:
             continue
         added = sorted(n for h in file.hunks for n in h.added_line_numbers)
-        missed = sorted(
-            {n for a, b, _ in spans for n in added if (a, b) == (1, 0) or a <= n <= b}
-        )
+        missed = sorted({n for a, b, _ in spans for n in added if (a, b) == (1, 0) or a <= n <= b})
         if not missed:
             continue
         reason = spans[0][2]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -120,7 +121,9 @@ def run(
         "--no-git-ignore",
         "--quiet",
         "--timeout",
-        "10",
+        "5",  # seconds per rule and file; a file that times out is reported as unread
+        "--timeout-threshold",
+        "2",
         "--max-target-bytes",
         str(max_bytes),
         "--jobs",
@@ -143,13 +146,26 @@ def run(
         raise AnalyzerError(f"semgrep did not finish within {timeout:.0f} s") from exc
     except OSError as exc:
         raise AnalyzerError(f"semgrep could not be started ({semgrep.executable}): {exc}") from exc
-    return parse_output(proc.returncode, proc.stdout, proc.stderr, targets, names)
+    return parse_output(proc.returncode, proc.stdout, proc.stderr, targets, names, rules)
 
 
 def _rename(text: str, names: Mapping[str, str]) -> str:
     for temporary, original in names.items():
         text = text.replace(f"rules/{temporary}", original).replace(temporary, original)
     return " ".join(text.split())
+
+
+def _owner(error: dict[str, Any], rules: Path | None, names: Mapping[str, str]) -> str | None:
+    """The rule file (as the user calls it) that defines the rule an error is about."""
+    rule_id = str(error.get("rule_id") or "").rsplit(".", 1)[-1]
+    if not rule_id or rules is None:
+        return None
+    defines = re.compile(rf"^\s*-?\s*id:\s*['\"]?{re.escape(rule_id)}['\"]?\s*$", re.MULTILINE)
+    for written, original in names.items():
+        path = rules / written
+        if path.is_file() and defines.search(path.read_text(encoding="utf-8", errors="replace")):
+            return original
+    return None
 
 
 def _spans(error: dict[str, Any]) -> list[tuple[int, int]]:
@@ -163,7 +179,12 @@ def _spans(error: dict[str, Any]) -> list[tuple[int, int]]:
 
 
 def parse_output(
-    code: int, stdout: bytes, stderr: bytes, targets: Sequence[str], names: Mapping[str, str]
+    code: int,
+    stdout: bytes,
+    stderr: bytes,
+    targets: Sequence[str],
+    names: Mapping[str, str],
+    rules: Path | None = None,
 ) -> Scan:
     """semgrep's JSON to a `Scan`; anything that means "the rules did not run" raises."""
     try:
@@ -186,7 +207,9 @@ def parse_output(
         # A rule or config problem (an extra rule file that does not parse, an unknown
         # language...) means some rules did not run at all: the whole scan fails.
         message = _rename(str(error.get("message") or kind), names)
-        raise AnalyzerError(f"semgrep could not run the rules: {message[:400]}")
+        owner = _owner(error, rules, names)
+        where = f" in {owner}" if owner else ""
+        raise AnalyzerError(f"semgrep could not run the rules{where}: {message[:400]}")
     scanned = set(data.get("paths", {}).get("scanned") or ())
     for target in targets:
         if target not in scanned and target not in unread:

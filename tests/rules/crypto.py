@@ -22,6 +22,8 @@ def hashes_(data, password):
     hashlib.md5(data, usedforsecurity=False)
     # ok: weak-hash
     hashlib.sha256(data)
+    # ruleid: weak-hash-no-data
+    hasher = hashlib.md5()
     # ruleid: weak-hash-new
     hashlib.new("md5", data)
     # ruleid: weak-hash-new

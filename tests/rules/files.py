@@ -36,6 +36,8 @@ def archives(path, target):
     archive.extract("member", target)
     # ruleid: tarfile-extractall-without-filter-fix
     tarfile.open(path).extractall(target)
+    # ruleid: tarfile-extract-without-filter
+    tarfile.open(path).extractall()
 
 
 def temporary(data):

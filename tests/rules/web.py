@@ -4,6 +4,7 @@ import os
 import subprocess
 
 import jinja2
+import mako.template
 import requests
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.safestring import mark_safe
@@ -12,6 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from flask import Flask, Markup, redirect, render_template_string, request, send_file, url_for
 from werkzeug.utils import secure_filename
+from wsgiref.handlers import CGIHandler
 
 app = Flask(__name__)
 api = FastAPI()
@@ -161,7 +163,20 @@ def templates(loader, html):
     jinja2.Environment(loader=loader)
     # ok: jinja2-autoescape-default
     jinja2.Environment(loader=loader, autoescape=True)
+    # ruleid: jinja2-autoescape-default-no-args
+    jinja2.Environment()
+    # ruleid: jinja2-autoescape-off
+    jinja2.Environment(autoescape=False)
     # ruleid: mark-safe-non-constant
     mark_safe(html)
     # ok: mark-safe-non-constant
     mark_safe("<br>")
+
+
+def legacy(text, wsgi_app):
+    # ruleid: mako-template
+    mako.template.Template(text)
+    # ok: mako-template
+    mako.template.Template(text, default_filters=["h"])
+    # ruleid: cgi-handler-httpoxy
+    CGIHandler().run(wsgi_app)
