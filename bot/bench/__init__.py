@@ -38,6 +38,7 @@ class Bench(Protocol):
 
 # name -> module; each module defines `run(options: BenchOptions) -> dict[str, Any]`.
 BENCHES: dict[str, str] = {
+    "rules": "bot.bench.rules",
     "review": "bot.bench.review",
     "ordering": "bot.bench.ordering",
     "webhooks": "bot.bench.webhooks",

@@ -62,6 +62,11 @@ def shell_functions(user):
     getattr(os, "system")(user)
     # ruleid: os-system-non-constant
     __import__("os").system(user)
+    # ruleid: os-system-non-constant
+    run = getattr(os, "system")
+    run(user)
+    # ruleid: os-system-non-constant
+    getattr(__import__("os"), "system")(user)
     # ok: os-system-non-constant
     os.system("ls")
     # ok: os-system-non-constant

@@ -109,3 +109,14 @@ def yamls(text):
     YAML(typ="safe").load(text)
     # ok: ruamel-unsafe-yaml
     YAML().load(text)
+
+
+def passthrough(text, **kwargs):
+    # ruleid: yaml-load-unknown-loader
+    yaml.load(text, **kwargs)
+
+
+def ruamel_named_yaml(text):
+    yaml = YAML(typ="rt")
+    # ok: yaml-unsafe-load
+    yaml.load(text)
