@@ -5,10 +5,8 @@ rolled back, while a server already running on the database keeps serving."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,7 +15,7 @@ import pytest
 
 from bot.core.errors import StoreError
 from bot.store import open_store
-from tests.conftest import PG_ADMIN
+from tests.conftest import PG_ADMIN, Run
 from tests.webhooks.helpers import Process, free_port, redline_env, send_github, wait_http
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "webhooks" / "github"
@@ -39,14 +37,13 @@ def bare_db() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def migrate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "migrate", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+Migrate = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def migrate(run_cli: Run) -> Migrate:
+    """`redline migrate ...` in-process: (exit code, stdout, stderr)."""
+    return lambda *args: run_cli("migrate", *args)
 
 
 def tables(url: str) -> set[str]:
@@ -55,18 +52,19 @@ def tables(url: str) -> set[str]:
         return {r[0] for r in rows}
 
 
-def test_scale_out_store_waits_for_the_migration_job(bare_db: str, tmp_path: Path) -> None:
+def test_scale_out_store_waits_for_the_migration_job(
+    bare_db: str, tmp_path: Path, migrate: Migrate
+) -> None:
     with pytest.raises(StoreError, match="run `redline migrate`"):
         open_store(bare_db)
     assert tables(bare_db) == set()  # opening did not migrate
-    pending = migrate("--check", "--url", bare_db)
-    assert pending.returncode == 1 and "pending" in pending.stdout
-    first = migrate("--url", bare_db)
-    assert first.returncode == 0, first.stderr
-    assert "revision none -> 0001" in first.stdout
-    again = migrate("--url", bare_db)
-    assert again.returncode == 0 and "already at 0001" in again.stdout
-    assert migrate("--check", "--url", bare_db).returncode == 0
+    code, out, _ = migrate("--check", "--url", bare_db)
+    assert code == 1 and "pending" in out
+    code, out, err = migrate("--url", bare_db)
+    assert code == 0 and "revision none -> 0001" in out, err
+    code, out, _ = migrate("--url", bare_db)
+    assert code == 0 and "already at 0001" in out
+    assert migrate("--check", "--url", bare_db)[0] == 0
     store = open_store(bare_db)
     assert store.queue.counts()["queued"] == 0
     store.close()
@@ -76,23 +74,27 @@ def test_scale_out_store_waits_for_the_migration_job(bare_db: str, tmp_path: Pat
     embedded.close()
 
 
-def test_failed_migration_is_one_line_exit_2_and_rolled_back(bare_db: str) -> None:
+def test_failed_migration_is_one_line_exit_2_and_rolled_back(
+    bare_db: str, migrate: Migrate
+) -> None:
     with psycopg.connect(bare_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE jobs (id integer)")  # in the way of the first revision
-    failed = migrate("--url", bare_db)
-    assert failed.returncode == 2
-    lines = failed.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in failed.stderr, failed.stderr
+    code, _, err = migrate("--url", bare_db)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("redline: error: ") and '"jobs" already exists' in lines[0]
     assert "rolled back" in lines[0]
     # The tables the revision created before it failed are gone with it.
     assert tables(bare_db) == {"jobs"}
-    unreachable = migrate("--url", "postgresql://postgres@127.0.0.1:1/redline")
-    assert unreachable.returncode == 2 and len(unreachable.stderr.strip().splitlines()) == 1
-    assert "cannot migrate the store at 127.0.0.1:1/redline" in unreachable.stderr
+    code, _, err = migrate("--url", "postgresql://postgres@127.0.0.1:1/redline")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "cannot migrate the store at 127.0.0.1:1/redline" in err
 
 
-def test_old_pods_keep_serving_while_a_migration_fails(pg_url: str, tmp_path: Path) -> None:
+def test_old_pods_keep_serving_while_a_migration_fails(
+    pg_url: str, tmp_path: Path, migrate: Migrate
+) -> None:
     env = redline_env(tmp_path / "data", tmp_path / "host", REDLINE_DATABASE_URL=pg_url)
     port = free_port()
     server = Process(["serve", "--port", str(port), "--workers", "0"], env, tmp_path / "s.log")
@@ -103,8 +105,8 @@ def test_old_pods_keep_serving_while_a_migration_fails(pg_url: str, tmp_path: Pa
         # The migration tool finds no revision (as after a botched restore) and fails half-way.
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("DELETE FROM alembic_version")
-        failed = migrate(env=env)
-        assert failed.returncode == 2 and "already exists" in failed.stderr
+        code, _, err = migrate("--url", pg_url)
+        assert code == 2 and "already exists" in err
         with httpx.Client(timeout=10) as client:
             assert client.get(f"{url}/readyz").status_code == 200
             accepted = send_github(client, url, body, "pull_request", "d-1")
