@@ -387,6 +387,8 @@ def _figures(cluster: Cluster, prs: dict[int, int], cpu: float, kill: bool) -> d
         "queue_wait_p99_s": round(percentile(result.queue_waits, 0.99), 2),
         "review_wall_p50_s": round(percentile(result.review_walls, 0.50), 2),
         "worker_cpu_s_per_review": round(cpu / max(1, done), 2),
+        # Cores the workers actually got: below min(workers, cores) when the machine is shared.
+        "worker_cores_used": round(cpu / span, 2),
         "duplicates": result.duplicates,
         "lost": result.lost,
         "dead": result.dead,
