@@ -117,11 +117,11 @@ def _python_sub(text: str) -> str:
         if name == "w":
             named, defines = defines, value in ("def", "class")
             name = "nf" if named else _WORDS.get(value, "")
-            return f'<span class="{name}">{value}</span>' if name else value
+            return f"<span class={name}>{value}</span>" if name else value
         defines = False
         if "\n" in value:  # a multi-line string: one span per line, so lines split cleanly
-            value = value.replace("\n", f'</span>\n<span class="{name}">')
-        return f'<span class="{name}">{value}</span>'
+            value = value.replace("\n", f"</span>\n<span class={name}>")
+        return f"<span class={name}>{value}</span>"
 
     return _PYTHON.sub(span, text)
 
@@ -172,7 +172,7 @@ def highlight_lines(lines: Sequence[str], path: str, lexer: Lexer | None = None)
                 current = []
             if piece:
                 escaped = reveal_bidi(text_escape(piece))
-                current.append(f'<span class="{name}">{escaped}</span>' if name else escaped)
+                current.append(f"<span class={name}>{escaped}</span>" if name else escaped)
     if current:
         out.append("".join(current))
     # A lexer may drop or add a trailing newline; the page needs exactly one entry per line.

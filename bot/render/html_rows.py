@@ -129,10 +129,10 @@ def _marker(row: Mapping[str, Any], heat: Mapping[int, tuple[float, float]]) -> 
 
 def _row_class(row: Mapping[str, Any], heat: Mapping[int, tuple[float, float]]) -> str:
     if row["kind"] == "del":
-        return ' class="d"'
+        return " class=d"
     if row["kind"] == "add":
         value = heat.get(row["new"]) if row["new"] is not None else None
-        return f' class="a h{heat_level(value[0]) if value else 0}"'
+        return f" class=a{heat_level(value[0]) if value else 0}"
     return ""
 
 

@@ -40,29 +40,51 @@ def _missing(what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium with a fresh profile; network off, CSP bypassed so that the
-    escaping is tested on its own and axe-core can be injected."""
+def driver() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("playwright is not installed")
     if not CHROMIUM.exists():
         _missing(f"{CHROMIUM} is missing")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=ARGS,
-            bypass_csp=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+def _launch(driver: Any, profile: Path, bypass_csp: bool) -> Any:
+    return driver.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=ARGS,
+        bypass_csp=bypass_csp,
+        viewport={"width": 1280, "height": 900},
+    )
+
+
+@pytest.fixture(scope="session")
+def context(driver: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Headless Chromium with a fresh profile, its page policy bypassed: the escaping is
+    tested on its own (no CSP to hide behind) and axe-core can be injected."""
+    browser = _launch(driver, tmp_path_factory.mktemp("chromium-profile"), bypass_csp=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def strict_tab(driver: Any, tmp_path: Path) -> Iterator[Any]:
+    """A tab in a browser that obeys the page's Content-Security-Policy."""
+    browser = _launch(driver, tmp_path / "strict-profile", bypass_csp=False)
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        yield page, problems
+    finally:
+        browser.close()
 
 
 @pytest.fixture

@@ -4,7 +4,26 @@
   // is kept in the URL fragment (replaceState: moving about does not fill the history).
   var hunks = Array.prototype.slice.call(document.querySelectorAll("details.hunk"));
   var keys = document.getElementById("keys");
+  var floating = document.getElementById("float-tip");
   var current = -1;
+
+  // A finding's tooltip is shown as a copy on the body (not clipped by the file sections'
+  // lazy rendering); the one in place stays as the mark's accessible description.
+  function showTip(mark) {
+    var tip = document.getElementById(mark.getAttribute("aria-describedby"));
+    if (!tip) return;
+    floating.innerHTML = tip.innerHTML;
+    floating.hidden = false;
+    var box = mark.getBoundingClientRect();
+    var height = floating.offsetHeight;
+    var below = box.bottom + 4;
+    floating.style.top = (below + height > window.innerHeight ? Math.max(4, box.top - height - 4) : below) + "px";
+    floating.style.left = Math.max(4, Math.min(box.left, window.innerWidth - floating.offsetWidth - 8)) + "px";
+  }
+
+  function hideTip() {
+    floating.hidden = true;
+  }
 
   function materialize(hunk) {
     var template = hunk.querySelector(":scope > template");
@@ -136,8 +155,23 @@
     });
   });
 
+  document.addEventListener("mouseover", function (event) {
+    var mark = event.target.closest ? event.target.closest("mark.sq[aria-describedby]") : null;
+    if (mark) showTip(mark);
+  });
+  document.addEventListener("mouseout", function (event) {
+    var mark = event.target.closest ? event.target.closest("mark.sq[aria-describedby]") : null;
+    if (mark && document.activeElement !== mark) hideTip();
+  });
+  document.addEventListener("focusout", hideTip);
+  window.addEventListener("scroll", function () {
+    var active = document.activeElement;
+    if (!floating.hidden && active && active.matches("mark.sq[aria-describedby]")) showTip(active);
+  }, { passive: true });
+
   document.addEventListener("focusin", function (event) {
     var target = event.target;
+    if (target.matches && target.matches("mark.sq[aria-describedby]")) showTip(target);
     var hunk = hunkOf(target);
     if (!hunk) return;
     current = hunks.indexOf(hunk);
@@ -146,6 +180,7 @@
   });
 
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") hideTip();
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
