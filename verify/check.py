@@ -1,6 +1,8 @@
 """Verdicts for each condition of each function: proved (every path, no bound reached),
-refuted (with a counterexample confirmed by running the function again on it, concretely, with
-the translator's own semantics), or unknown (with the reason)."""
+refuted (with a counterexample confirmed by re-running the translation on it, never the
+function), or unknown (with the reason). This module sets up a function's run: its inputs
+from the hints (with the aliasing the caller may cause), what it assumes on entry, the OLD
+values; verify/decide.py decides each condition."""
 
 from __future__ import annotations
 
@@ -8,36 +10,47 @@ import ast
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import z3
 
-from bot.core.model import Verdict, VerdictStatus
-from verify.counterexamples import concrete, to_json
+from bot.core.model import Verdict
 from verify.executor import Context, Executor, Obligation, Path
 from verify.inputs import Inputs
 from verify.specs import Condition, FunctionSpec, extract
-from verify.values import (
-    NoneV,
-    ObjV,
-    Unsupported,
-    Value,
-)
+from verify.values import DictV, Exhausted, ObjV, SeqV, SetV, Unsupported, Value
 
 _RESULT_NAMES = ("__return__", "_", "result")
 
-# --- the checker -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Project:
+    """What the files around the one being verified say about names it imports: the classes
+    they define, and those that are str or int in all but name."""
+
+    classes: frozenset[str] = frozenset()
+    str_types: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A verdict, and for an unknown one the construct (or budget) that stopped it."""
+
+    verdict: Verdict
+    construct: str | None = None
 
 
 @dataclass
-class _Run:
+class Run:
     ctx: Context
     args: dict[str, Value]
     paths: list[Path]
     obligations: list[Obligation]
     assumption: z3.BoolRef
+    old: ObjV | None = None
     error: Unsupported | None = None
+    facts: list[z3.BoolRef] = field(default_factory=list)
+    aliases: tuple[tuple[str, str, z3.BoolRef], ...] = ()
 
 
 def _post_asserts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[int]:
@@ -52,14 +65,25 @@ def _post_asserts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[int]:
     return lines
 
 
+def public(name: str) -> bool:
+    """Methods whose callers may rely on the class invariant (icontract's rule)."""
+    return not name.startswith("_") or name == "__init__"
+
+
 class Checker:
     def __init__(
-        self, source: str, path: str, timeout: float = 2.0, deadline: float | None = None
+        self,
+        source: str,
+        path: str,
+        timeout: float = 2.0,
+        deadline: float | None = None,
+        project: Project | None = None,
     ) -> None:
         self.source = source
         self.path = path
         self.timeout = timeout
         self.deadline = deadline
+        self.project = project or Project()
         self.tree = ast.parse(source)
         self.typevars = {
             t.id
@@ -83,52 +107,167 @@ class Checker:
                 out.append(spec)
         return out
 
-    # One symbolic run of the function with the given inputs.
+    def limit(self, seconds: float) -> float:
+        """A deadline `seconds` from now, within the run's total."""
+        deadline = time.monotonic() + seconds
+        return deadline if self.deadline is None else min(deadline, self.deadline)
+
+    def context(self, deadline: float | None) -> Context:
+        ctx = Context(self.tree, self.source)
+        ctx.known_classes = self.project.classes | frozenset(ctx.classes)
+        ctx.str_types = {**dict(self.project.str_types), **ctx.str_types}
+        ctx.deadline = deadline
+        return ctx
+
+    # --- one symbolic run --------------------------------------------------------------------
     def run(
         self,
         spec: FunctionSpec,
         oracle: dict[str, z3.ExprRef] | None = None,
         args: dict[str, Value] | None = None,
-    ) -> _Run:
-        ctx = Context(self.tree, self.source)
+        deadline: float | None = None,
+    ) -> Run:
+        ctx = self.context(deadline)
         ctx.oracle = oracle or {}
         ctx.post_asserts = _post_asserts(spec.node)
         executor = Executor(ctx)
-        inputs = Inputs(ctx, self.typevars)
-        node = spec.node
         try:
+            if any(
+                isinstance(n, ast.Yield | ast.YieldFrom | ast.Await) for n in ast.walk(spec.node)
+            ):
+                raise Unsupported(
+                    "a generator or coroutine function", spec.node.lineno, "node:Yield"
+                )
             if args is None:
-                args = {}
-                params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
-                for index, param in enumerate(params):
-                    if index == 0 and spec.class_node is not None and param.arg in ("self", "cls"):
-                        args[param.arg] = inputs.instance("self", spec.class_node, node.lineno)
-                    else:
-                        args[param.arg] = inputs.fresh(param.arg, param.annotation, node.lineno)
-            start = Path((), dict(args))
+                args = self.inputs(spec, ctx)
+            start = Path((), dict(args), aliases=self.aliases(spec, args, ctx))
+            old = self.old_values(spec, executor, args, start)
             assumptions = list(ctx.domain)
             for condition in spec.pre:
-                assumptions.append(self.condition(executor, condition, args, None, args))
-            if spec.class_node is not None and node.name != "__init__":
+                assumptions.append(self.condition(executor, condition, args, None, args, old))
+            if self.assumes_invariants(spec):
                 for invariant in spec.invariants:
-                    assumptions.append(self.condition(executor, invariant, args, None, args))
+                    assumptions.append(
+                        self.condition(executor, invariant, args, None, {"self": args["self"]}, old)
+                    )
             assumption = z3.And(*assumptions) if assumptions else z3.BoolVal(True)
-            start = start.add(assumption)
-            paths = executor.block(node.body[spec.body_start :], [start])
-            if ctx.facts:
-                assumption = z3.And(assumption, *ctx.facts)
-            return _Run(ctx, args, paths, list(ctx.obligations), assumption)
+            paths = executor.block(spec.node.body[spec.body_start :], [start.add(assumption)])
+            return Run(
+                ctx,
+                args,
+                paths,
+                list(ctx.obligations),
+                assumption,
+                old,
+                None,
+                ctx.facts,
+                start.aliases,
+            )
         except Unsupported as exc:
-            return _Run(ctx, args or {}, [], [], z3.BoolVal(True), exc)
+            return Run(ctx, args or {}, [], [], z3.BoolVal(True), None, exc)
         except RecursionError:
-            return _Run(
+            return Run(
                 ctx,
                 args or {},
                 [],
                 [],
                 z3.BoolVal(True),
-                Unsupported("nesting too deep to translate"),
+                None,
+                Unsupported("nesting too deep to translate", 0, "budget:nesting"),
             )
+
+    def assumes_invariants(self, spec: FunctionSpec) -> bool:
+        node = spec.node
+        static = any(
+            ast.unparse(d).endswith(("staticmethod", "classmethod")) for d in node.decorator_list
+        )
+        return (
+            spec.class_node is not None
+            and node.name != "__init__"
+            and public(node.name)
+            and not static
+        )
+
+    def checks_invariants(self, spec: FunctionSpec) -> bool:
+        node = spec.node
+        static = any(
+            ast.unparse(d).endswith(("staticmethod", "classmethod")) for d in node.decorator_list
+        )
+        return (
+            spec.class_node is not None
+            and public(node.name)
+            and not static
+            and bool(spec.invariants)
+        )
+
+    def inputs(self, spec: FunctionSpec, ctx: Context) -> dict[str, Value]:
+        """The parameters from their hints; `self` an object of the class; `*args` a tuple
+        and `**kwargs` a dict (of the hinted type, or anything)."""
+        inputs = Inputs(ctx, self.typevars)
+        node = spec.node
+        args: dict[str, Value] = {}
+        params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        static = any(ast.unparse(d).endswith("staticmethod") for d in node.decorator_list)
+        for index, param in enumerate(params):
+            if (
+                index == 0
+                and spec.class_node is not None
+                and not static
+                and param.arg in ("self", "cls")
+            ):
+                if param.arg == "self":
+                    args["self"] = inputs.instance("self", spec.class_node, node.lineno)
+                else:
+                    args["cls"] = inputs.anything("cls", spec.class_node.name, False)
+            else:
+                args[param.arg] = inputs.fresh(param.arg, param.annotation, node.lineno)
+        if node.args.vararg is not None:
+            hint = node.args.vararg.annotation
+            tuple_hint = ast.parse(
+                f"Tuple[{ast.unparse(hint) if hint else 'Any'}, ...]", mode="eval"
+            ).body
+            args[node.args.vararg.arg] = inputs.fresh(node.args.vararg.arg, tuple_hint, node.lineno)
+        if node.args.kwarg is not None:
+            args[node.args.kwarg.arg] = inputs.anything(node.args.kwarg.arg, "dict", False)
+        return args
+
+    def aliases(
+        self, spec: FunctionSpec, args: dict[str, Value], ctx: Context
+    ) -> tuple[tuple[str, str, z3.BoolRef], ...]:
+        """Two mutable parameters of one shape may be one object: the caller's choice, so
+        part of the input (`a is b`), with equal contents where it holds."""
+        out = []
+        names = list(args)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                same = _same_shape(args[a], args[b])
+                if same is None:
+                    continue
+                alias = ctx.oracle.get(f"{a} is {b}", z3.Bool(f"{a} is {b}"))
+                ctx.domain.append(z3.Implies(alias, same))
+                out.append((a, b, alias))
+        return tuple(out)
+
+    def old_values(
+        self, spec: FunctionSpec, executor: Executor, args: dict[str, Value], start: Path
+    ) -> ObjV:
+        """OLD: the parameters as they were on entry, and what `@snapshot`s captured."""
+        fields = dict(args)
+        for name, expr, lambda_args, line in spec.snapshots:
+            env = {n: args[n] for n in lambda_args if n in args}
+            if len(env) != len(lambda_args):
+                raise Unsupported(
+                    f"the snapshot `{name}` names a parameter that does not exist",
+                    line,
+                    "contract:snapshot",
+                )
+            results = executor.expr(expr, Path((), env))
+            if len(results) != 1 or results[0][1] is None:
+                raise Unsupported(
+                    f"the snapshot `{name}` branches or raises", line, "contract:snapshot"
+                )
+            fields[name] = results[0][1]
+        return ObjV("__old__", fields)
 
     def condition(
         self,
@@ -137,11 +276,22 @@ class Checker:
         args: dict[str, Value],
         result: Value | None,
         final: dict[str, Value],
+        old: ObjV | None = None,
     ) -> z3.BoolRef:
         if isinstance(condition.expr, ast.Name) and condition.expr.id == "__unparsable__":
-            raise Unsupported(f"the condition `{condition.text}` does not parse", condition.line)
+            raise Unsupported(
+                f"the condition `{condition.text}` does not parse",
+                condition.line,
+                "contract:syntax",
+            )
+        if isinstance(condition.expr, ast.Name) and condition.expr.id == "__not_a_lambda__":
+            raise Unsupported(
+                f"the condition `{condition.text}` is not a lambda",
+                condition.line,
+                "contract:not-lambda",
+            )
         env: dict[str, Value] = dict(final)
-        old = ObjV("__old__", dict(args))
+        old = old or ObjV("__old__", dict(args))
         if condition.deal_result_object:
             fields = dict(final)
             if result is not None:
@@ -156,11 +306,11 @@ class Checker:
                     env[name] = old
                 elif name in final:
                     env[name] = final[name]
-                elif name == "self" and "self" in final:
-                    env[name] = final["self"]
                 else:
                     raise Unsupported(
-                        f"the condition names `{name}`, which is not a parameter", condition.line
+                        f"the condition names `{name}`, which is not a parameter",
+                        condition.line,
+                        "contract:name",
                     )
         else:
             env["__old__"] = old
@@ -170,145 +320,6 @@ class Checker:
                     env.setdefault(name, result)
         return executor.formula(condition.expr, env, condition.line)
 
-    # --- verdicts ---------------------------------------------------------------------------
-    def check(self, spec: FunctionSpec) -> Iterator[Verdict]:
-        started = time.perf_counter()
-        run = self.run(spec)
-        groups: dict[tuple[str, str, int], list[tuple[Obligation, Value | None]]] = {}
-        order: list[tuple[str, str, int]] = []
-
-        def add(key: tuple[str, str, int], item: tuple[Obligation, Value | None]) -> None:
-            if key not in groups:
-                groups[key] = []
-                order.append(key)
-            groups[key].append(item)
-
-        for condition in [*spec.post, *(spec.invariants if spec.class_node else [])]:
-            kind = "post" if condition in spec.post else "invariant"
-            key = (kind, condition.text, condition.line)
-            if key not in groups:
-                groups[key] = []
-                order.append(key)
-        if run.error is not None:
-            # A function that promised nothing (body asserts only) and cannot be translated
-            # has nothing to report.
-            for key in order:
-                yield self.verdict(
-                    spec,
-                    key,
-                    "unknown",
-                    reason=run.error.what,
-                    line=run.error.line,
-                    started=started,
-                )
-            return
-        executor = Executor(run.ctx)
-        executor.ctx.collect = False
-        post_error: Unsupported | None = None
-        for path in run.paths:
-            final = self.final_view(run.args, path)
-            if path.status in ("return", "live"):
-                result = path.value if path.status == "return" else NoneV()
-                for condition in spec.post:
-                    try:
-                        check = self.condition(executor, condition, run.args, result, final)
-                    except Unsupported as exc:
-                        post_error = exc
-                        continue
-                    add(
-                        ("post", condition.text, condition.line),
-                        (
-                            Obligation(
-                                "post", condition.text, condition.line, path.cond, check, None
-                            ),
-                            result,
-                        ),
-                    )
-                if spec.class_node is not None:
-                    for invariant in spec.invariants:
-                        try:
-                            check = self.condition(
-                                executor,
-                                invariant,
-                                run.args,
-                                None,
-                                {"self": final.get("self", NoneV())},
-                            )
-                        except Unsupported as exc:
-                            post_error = exc
-                            continue
-                        add(
-                            ("invariant", invariant.text, invariant.line),
-                            (
-                                Obligation(
-                                    "invariant",
-                                    invariant.text,
-                                    invariant.line,
-                                    path.cond,
-                                    check,
-                                    None,
-                                ),
-                                result,
-                            ),
-                        )
-            elif path.status == "raise" and not self.declared(spec, path.raised):
-                text = f"raises {path.raised}"
-                add(
-                    ("raise", text, path.line),
-                    (
-                        Obligation(
-                            "raise", text, path.line, path.cond, z3.BoolVal(False), path.raised
-                        ),
-                        None,
-                    ),
-                )
-        for obligation in run.obligations:
-            if obligation.kind == "raise" and self.declared(spec, obligation.raises):
-                continue
-            add((obligation.kind, obligation.text, obligation.line), (obligation, None))
-        if not self.satisfiable(run.assumption):
-            for key in order or [("pre", "(preconditions)", spec.node.lineno)]:
-                yield self.verdict(
-                    spec,
-                    key,
-                    "unknown",
-                    started=started,
-                    reason="no input satisfies the preconditions",
-                )
-            return
-        bound = self.bound_reason(run)
-        for key in order:
-            if post_error is not None and not groups[key] and key[0] in ("post", "invariant"):
-                yield self.verdict(spec, key, "unknown", reason=post_error.what, started=started)
-                continue
-            if not groups[key] and key[0] in ("post", "invariant"):
-                yield self.verdict(
-                    spec,
-                    key,
-                    "unknown",
-                    started=started,
-                    reason=next(
-                        (r for _, r in run.ctx.cuts if "recursion" in r),
-                        "no path of the function returns normally",
-                    ),
-                )
-                continue
-            if post_error is not None and key[0] in ("post", "invariant") and not groups[key]:
-                yield self.verdict(spec, key, "unknown", reason=post_error.what, started=started)
-                continue
-            yield self.decide(spec, run, key, groups[key], bound, post_error, started)
-            started = time.perf_counter()
-
-    def declared(self, spec: FunctionSpec, raised: str | None) -> bool:
-        # NotImplementedError marks an abstract method: raising it is the point.
-        return raised is not None and (raised in spec.raises or raised == "NotImplementedError")
-
-    def satisfiable(self, formula: z3.BoolRef) -> bool:
-        solver = z3.Solver()
-        solver.set("timeout", int(self.timeout * 1000))
-        solver.add(formula)
-        return bool(solver.check() != z3.unsat)
-
     def final_view(self, args: dict[str, Value], path: Path) -> dict[str, Value]:
         """Parameters as a postcondition sees them: mutated objects, not rebindings."""
         view = dict(args)
@@ -317,147 +328,87 @@ class Checker:
                 view[name] = path.env[name]
         return view
 
-    def bound_reason(self, run: _Run) -> str | None:
-        for cut, reason in run.ctx.cuts:
-            solver = z3.Solver()
-            solver.set("timeout", int(self.timeout * 1000))
-            solver.add(run.assumption, *cut)
-            if solver.check() != z3.unsat:
-                return reason
-        return None
+    # --- verdicts ------------------------------------------------------------------------------
+    def check(self, spec: FunctionSpec) -> Iterator[Outcome]:
+        from verify.decide import Decider
 
-    def decide(
-        self,
-        spec: FunctionSpec,
-        run: _Run,
-        key: tuple[str, str, int],
-        items: list[tuple[Obligation, Value | None]],
-        bound: str | None,
-        post_error: Unsupported | None,
-        started: float,
-    ) -> Verdict:
-        unknown_reason = post_error.what if post_error and key[0] in ("post", "invariant") else None
-        for obligation, result in items:
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                return self.verdict(
-                    spec, key, "unknown", reason="time budget exhausted", started=started
-                )
-            solver = z3.Solver()
-            solver.set("timeout", int(self.timeout * 1000))
-            solver.add(run.assumption, *obligation.cond, z3.Not(obligation.check))
-            # Counterexamples only within the unrolled bounds: beyond them the model is
-            # incomplete, and a "counterexample" there could be an artefact.
-            for cut, _ in [*run.ctx.cuts, *run.ctx.abstractions]:
-                solver.add(z3.Not(z3.And(*cut)) if cut else z3.BoolVal(False))
-            outcome = solver.check()
-            if outcome == z3.unknown:
-                unknown_reason = f"solver gave up ({solver.reason_unknown() or 'timeout'})"
-                continue
-            if outcome == z3.unsat:
-                continue
-            model = solver.model()
-            example: dict[str, Any] = {
-                "args": {name: to_json(v, model, run.ctx) for name, v in run.args.items()}
-            }
-            if obligation.raises:
-                example["raises"] = obligation.raises
-            else:
-                example["returns"] = to_json(result, model, run.ctx) if result is not None else None
-            if self.confirm(spec, run, key, model):
-                return self.verdict(spec, key, "refuted", example, self.note(run), started=started)
-            unknown_reason = "a counterexample was found but could not be confirmed"
-        if unknown_reason is not None:
-            return self.verdict(spec, key, "unknown", reason=unknown_reason, started=started)
-        trivial = all(z3.is_true(z3.simplify(o.check)) for o, _ in items)
-        if bound is not None and not trivial:
-            return self.verdict(
-                spec, key, "unknown", reason=f"not proved: {bound}", started=started
-            )
-        return self.verdict(spec, key, "proved", reason=self.note(run), started=started)
+        started = time.perf_counter()
+        run = self.run(spec, deadline=self.limit(self.timeout))
+        yield from Decider(self, spec, run, started).outcomes()
 
-    def note(self, run: _Run) -> str | None:
-        return "floats modelled as reals" if run.ctx.reals else None
 
-    def confirm(
-        self, spec: FunctionSpec, run: _Run, key: tuple[str, str, int], model: z3.ModelRef
-    ) -> bool:
-        """Run the function again on the counterexample, concretely, and see it fail."""
-        args = {name: concrete(value, model) for name, value in run.args.items()}
-        oracle = {
-            name: model.eval(const, model_completion=True)
-            for name, const in run.ctx.choices.items()
-        }
-        again = self.run(spec, oracle, args)
-        if again.error is not None:
-            return False
-        if any(
-            z3.is_true(model.eval(z3.And(*cut), model_completion=True))
-            for cut, _ in [*again.ctx.cuts, *again.ctx.abstractions]
-            if cut
-        ):
-            return False  # the run went past a bound: not a concrete counterexample
+def _same_shape(a: Value, b: Value) -> z3.BoolRef | None:
+    """Where `a is b` is possible: their contents equal."""
+    if (
+        isinstance(a, SeqV)
+        and isinstance(b, SeqV)
+        and not a.tuple_like
+        and not b.tuple_like
+        and a.elem == b.elem
+    ):
+        return a.e == b.e  # type: ignore[no-any-return]
+    if isinstance(a, DictV) and isinstance(b, DictV) and (a.key, a.value) == (b.key, b.value):
+        return z3.And(a.has == b.has, a.val == b.val, a.size == b.size)
+    if isinstance(a, SetV) and isinstance(b, SetV) and a.elem == b.elem:
+        return z3.And(a.has == b.has, a.size == b.size)
+    if (
+        isinstance(a, ObjV)
+        and isinstance(b, ObjV)
+        and a.cls == b.cls
+        and a.ident is not None
+        and b.ident is not None
+    ):
+        from verify.operations import equal
 
-        def holds(expr: z3.BoolRef) -> bool:
-            return bool(z3.is_true(model.eval(z3.simplify(expr), model_completion=True)))
+        same = [a.ident == b.ident]
+        for name in a.fields:
+            if name in b.fields:
+                try:
+                    same.append(equal(a.fields[name], b.fields[name]))
+                except Unsupported:
+                    return None
+        return z3.And(*same)
+    return None
 
-        if not holds(again.assumption):
-            return False
-        kind, text, line = key
-        stated = [
-            c
-            for c in (spec.post if kind == "post" else spec.invariants)
-            if (c.text, c.line) == (text, line)
-        ]
-        if kind in ("post", "invariant") and stated:
-            executor = Executor(again.ctx)
-            executor.ctx.collect = False
-            for path in again.paths:
-                if path.status not in ("return", "live") or not holds(z3.And(*path.cond)):
-                    continue
-                final = self.final_view(again.args, path)
-                result = path.value if path.status == "return" else NoneV()
-                conditions = spec.post if kind == "post" else spec.invariants
-                for condition in conditions:
-                    if (condition.text, condition.line) == (text, line):
-                        env = final if kind == "post" else {"self": final.get("self", NoneV())}
-                        check = self.condition(
-                            executor, condition, again.args, result if kind == "post" else None, env
-                        )
-                        if not holds(check):
-                            return True
-            return False
-        if kind == "raise" and text.startswith("raises "):
-            return any(
-                p.status == "raise" and p.line == line and holds(z3.And(*p.cond))
-                for p in again.paths
-            )
-        return any(
-            (o.kind, o.text, o.line) == key and holds(z3.And(*o.cond)) and not holds(o.check)
-            for o in again.obligations
+
+def verify_outcomes(
+    source: str,
+    path: str,
+    timeout: float = 2.0,
+    only: Callable[[FunctionSpec], bool] | None = None,
+    deadline: float | None = None,
+    project: Project | None = None,
+) -> Iterator[Outcome]:
+    """Verdicts (with what stopped the unknown ones) for the functions of one file."""
+    try:
+        checker = Checker(source, path, timeout, deadline, project)
+    except SyntaxError as exc:
+        yield _file_unknown(path, exc.lineno or 1, f"syntax error: {exc.msg}", "file:syntax")
+        return
+    except (RecursionError, ValueError, MemoryError) as exc:
+        reason = (
+            "nesting too deep to parse"
+            if isinstance(exc, RecursionError)
+            else f"cannot parse: {type(exc).__name__}"
         )
-
-    def verdict(
-        self,
-        spec: FunctionSpec,
-        key: tuple[str, str, int],
-        status: VerdictStatus,
-        counterexample: dict[str, Any] | None = None,
-        reason: str | None = None,
-        line: int | None = None,
-        started: float = 0.0,
-    ) -> Verdict:
-        kind, text, condition_line = key
-        return Verdict(
-            path=self.path,
-            function=spec.name,
-            line=condition_line or line or spec.node.lineno,
-            kind=kind,
-            condition=" ".join(text.split()),
-            status=status,
-            counterexample=counterexample,
-            reason=reason,
-            ms=round((time.perf_counter() - started) * 1000),
-        )
+        yield _file_unknown(path, 1, reason, "file:parse")
+        return
+    for spec in checker.specs():
+        if only is not None and not only(spec):
+            continue
+        if deadline is not None and time.monotonic() > deadline:
+            yield _function_unknown(path, spec, "time budget exhausted", "budget:total")
+            continue
+        try:
+            yield from checker.check(spec)
+        except RecursionError:
+            yield _function_unknown(path, spec, "nesting too deep to translate", "budget:nesting")
+        except Exhausted:
+            yield _function_unknown(path, spec, "time budget exhausted", "budget:time")
+        except Exception as exc:  # a translator bug degrades one function, not the run
+            yield _function_unknown(
+                path, spec, f"translator error: {type(exc).__name__}: {exc}", "translator:error"
+            )
 
 
 def verify_source(
@@ -466,64 +417,41 @@ def verify_source(
     timeout: float = 2.0,
     only: Callable[[FunctionSpec], bool] | None = None,
     deadline: float | None = None,
+    project: Project | None = None,
 ) -> Iterator[Verdict]:
     """Verdicts for the functions of one file (those `only` accepts)."""
-    try:
-        checker = Checker(source, path, timeout, deadline)
-    except SyntaxError as exc:
-        yield Verdict(
-            path=path,
-            function="<module>",
-            line=exc.lineno or 1,
-            kind="raise",
-            condition="the file parses",
-            status="unknown",
-            counterexample=None,
-            reason=f"syntax error: {exc.msg}",
-            ms=0,
-        )
-        return
-    except (RecursionError, ValueError) as exc:
-        yield Verdict(
-            path=path,
-            function="<module>",
-            line=1,
-            kind="raise",
-            condition="the file parses",
-            status="unknown",
-            counterexample=None,
-            reason="nesting too deep to parse"
-            if isinstance(exc, RecursionError)
-            else f"cannot parse: {type(exc).__name__}",
-            ms=0,
-        )
-        return
-    for spec in checker.specs():
-        if only is not None and not only(spec):
-            continue
-        try:
-            yield from checker.check(spec)
-        except RecursionError:
-            yield Verdict(
-                path=path,
-                function=spec.name,
-                line=spec.node.lineno,
-                kind="post",
-                condition="(function)",
-                status="unknown",
-                counterexample=None,
-                reason="nesting too deep to translate",
-                ms=0,
-            )
-        except Exception as exc:  # a translator bug degrades one function, not the run
-            yield Verdict(
-                path=path,
-                function=spec.name,
-                line=spec.node.lineno,
-                kind="post",
-                condition="(function)",
-                status="unknown",
-                counterexample=None,
-                reason=f"translator error: {type(exc).__name__}: {exc}",
-                ms=0,
-            )
+    for outcome in verify_outcomes(source, path, timeout, only, deadline, project):
+        yield outcome.verdict
+
+
+def _file_unknown(path: str, line: int, reason: str, construct: str) -> Outcome:
+    verdict = Verdict(
+        path=path,
+        function="<module>",
+        line=line,
+        kind="raise",
+        condition="the file parses",
+        status="unknown",
+        counterexample=None,
+        reason=reason,
+        ms=0,
+    )
+    return Outcome(verdict, construct)
+
+
+def _function_unknown(path: str, spec: FunctionSpec, reason: str, construct: str) -> Outcome:
+    verdict = Verdict(
+        path=path,
+        function=spec.name,
+        line=spec.node.lineno,
+        kind="post",
+        condition="(function)",
+        status="unknown",
+        counterexample=None,
+        reason=reason,
+        ms=0,
+    )
+    return Outcome(verdict, construct)
+
+
+__all__ = ["Checker", "Outcome", "Project", "Run", "Verdict", "verify_outcomes", "verify_source"]

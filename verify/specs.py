@@ -12,6 +12,10 @@ from typing import Literal
 Kind = Literal["pre", "post", "assert", "invariant", "raise"]
 _DOC_LINE = re.compile(r"^\s*(pre|post|inv)(\[[^\]]*\])?\s*:\s*(.+?)\s*$")
 _RAISES = re.compile(r"^\s*:?raises:?\s*:?\s*([\w., ]+)\s*$")
+# Sphinx `:raises ValueError: when ...` / `:raise ValueError:`, Google `Raises:` sections.
+_SPHINX_RAISES = re.compile(r":raises?\s+([\w.]+)\s*:")
+_GOOGLE_RAISES = re.compile(r"^\s*Raises:\s*$")
+_GOOGLE_ITEM = re.compile(r"^\s+([A-Z]\w*(?:\.\w+)*)\s*:")
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,13 @@ class FunctionSpec:
     invariants: list[Condition] = field(default_factory=list)
     raises: tuple[str, ...] = ()
     body_start: int = 0  # index of the first statement after docstring and leading asserts
+    # icontract snapshots: (name in OLD, the captured expression, its lambda's parameters)
+    snapshots: list[tuple[str, ast.expr, tuple[str, ...], int]] = field(default_factory=list)
+    unreadable: list[Condition] = field(default_factory=list)  # contracts that are no lambda
 
     @property
     def has_contract(self) -> bool:
-        return bool(self.pre or self.post or self.invariants)
+        return bool(self.pre or self.post or self.invariants or self.unreadable)
 
 
 def _parse_expr(text: str, line: int) -> ast.expr | None:
@@ -84,20 +91,41 @@ def _docstring_conditions(
         raised = _RAISES.match(line)
         if raised and "raises" in stripped:
             raises.extend(x.strip() for x in raised.group(1).split(",") if x.strip())
+        raises.extend(m.rsplit(".", 1)[-1] for m in _SPHINX_RAISES.findall(line))
+    raises.extend(_google_raises(doc))
     return pre, post, inv, raises
+
+
+def _google_raises(doc: str) -> list[str]:
+    out: list[str] = []
+    section = False
+    for line in doc.splitlines():
+        if _GOOGLE_RAISES.match(line):
+            section = True
+            continue
+        if section:
+            item = _GOOGLE_ITEM.match(line)
+            if item:
+                out.append(item.group(1).rsplit(".", 1)[-1])
+            elif (line.strip() and not line.startswith((" ", "\t"))) or not line.strip():
+                section = False
+    return out
 
 
 # A marker expression for conditions that do not parse: reported as unknown, never checked.
 _BAD = ast.Name(id="__unparsable__", ctx=ast.Load())
+_NOT_LAMBDA = ast.Name(id="__not_a_lambda__", ctx=ast.Load())
 
 
 def _decorator_conditions(
     func: ast.FunctionDef | ast.AsyncFunctionDef, source: str
-) -> tuple[list[Condition], list[Condition], list[str]]:
-    """icontract `require`/`ensure` and deal `pre`/`post`/`ensure`/`raises`."""
+) -> tuple[list[Condition], list[Condition], list[str], list[Condition]]:
+    """icontract `require`/`ensure` and deal `pre`/`post`/`ensure`/`raises`; conditions
+    that are not a lambda (a function given by name) are returned apart, unreadable."""
     pre: list[Condition] = []
     post: list[Condition] = []
     raises: list[str] = []
+    unreadable: list[Condition] = []
     for decorator in func.decorator_list:
         if not isinstance(decorator, ast.Call):
             continue
@@ -109,6 +137,9 @@ def _decorator_conditions(
             continue
         lam = decorator.args[0]
         if not isinstance(lam, ast.Lambda):
+            kind: Kind = "pre" if name in ("require", "pre") else "post"
+            text = ast.get_source_segment(source, lam) or ast.unparse(lam)
+            unreadable.append(Condition(kind, text, _NOT_LAMBDA, decorator.lineno))
             continue
         args = tuple(a.arg for a in lam.args.args)
         text = ast.get_source_segment(source, lam.body) or ast.unparse(lam.body)
@@ -126,7 +157,35 @@ def _decorator_conditions(
             post.append(Condition("post", text, lam.body, decorator.lineno, args, True))
         else:
             post.append(Condition("post", text, lam.body, decorator.lineno, args))
-    return pre, post, raises
+    return pre, post, raises, unreadable
+
+
+def _snapshots(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> list[tuple[str, ast.expr, tuple[str, ...], int]]:
+    """icontract `@snapshot(lambda lst: lst[:], name="lst")`: what OLD holds."""
+    out = []
+    for decorator in func.decorator_list:
+        if not (
+            isinstance(decorator, ast.Call)
+            and ast.unparse(decorator.func).rsplit(".", 1)[-1] == "snapshot"
+        ):
+            continue
+        if not decorator.args or not isinstance(decorator.args[0], ast.Lambda):
+            continue
+        lam = decorator.args[0]
+        args = tuple(a.arg for a in lam.args.args)
+        named = next((k.value for k in decorator.keywords if k.arg == "name"), None)
+        if len(decorator.args) > 1:
+            named = decorator.args[1]
+        if isinstance(named, ast.Constant) and isinstance(named.value, str):
+            label = named.value
+        elif len(args) == 1:
+            label = args[0]
+        else:
+            continue
+        out.append((label, lam.body, args, decorator.lineno))
+    return out
 
 
 def _is_deal(decorator: ast.Call) -> bool:
@@ -209,7 +268,7 @@ def function_spec(
     doc = ast.get_docstring(node, clean=False)
     doc_line = node.body[0].lineno if node.body else node.lineno
     pre, post, _, raises = _docstring_conditions(doc, doc_line)
-    dec_pre, dec_post, dec_raises = _decorator_conditions(node, source)
+    dec_pre, dec_post, dec_raises, unreadable = _decorator_conditions(node, source)
     asserts, start = _leading_asserts(node, source)
     spec = FunctionSpec(
         f"{prefix}{node.name}",
@@ -220,5 +279,7 @@ def function_spec(
         class_invariants(cls, source) if cls else [],
         tuple(raises + dec_raises),
         start,
+        _snapshots(node),
+        unreadable,
     )
     return spec

@@ -1,6 +1,8 @@
 """Symbolic values for the translator: Python's int, bool, float (as real), str, None,
-tuples, homogeneous sequences (Z3 sequences), bounded lists of composite values, dicts as
-arrays, uninterpreted callables, objects of the module's classes, and random sources."""
+Optional values, tuples, homogeneous sequences (Z3 sequences), bounded lists of composite
+values, dicts and sets as arrays with a size, uninterpreted callables, objects of the module's
+classes, objects the translator does not model (`AnyV`: any value at all), and random
+sources. The operations on them are in verify/operations.py."""
 
 from __future__ import annotations
 
@@ -11,12 +13,22 @@ import z3
 
 
 class Unsupported(Exception):
-    """A construct the translator does not model: the verdict is unknown, never wrong."""
+    """A construct the translator does not model: the verdict is unknown, never wrong.
+    `construct` names it for the bench's table (`node:With`, `builtin:sorted`,
+    `method:str.split`, `type:Path`, `budget:time`, ...)."""
 
-    def __init__(self, what: str, line: int = 0) -> None:
+    def __init__(self, what: str, line: int = 0, construct: str | None = None) -> None:
         super().__init__(f"{what} (line {line})" if line else what)
         self.what = what
         self.line = line
+        self.construct = construct or "other"
+
+
+class Exhausted(Unsupported):
+    """The time budget ran out inside the executor."""
+
+    def __init__(self, what: str = "time budget exhausted") -> None:
+        super().__init__(what, 0, "budget:time")
 
 
 class Value:
@@ -48,8 +60,44 @@ class StrV(Value):
 
 
 @dataclass(frozen=True, eq=False)
+class ElemV(Value):
+    """A value of a type variable (or `Any` inside a container): an element of an
+    uninterpreted sort. `==` on it is an equivalence (the one thing assumed of such values);
+    anything else it does goes through the functions below, which nothing constrains."""
+
+    e: z3.ExprRef
+    kind = "obj"
+
+
+@dataclass(frozen=True, eq=False)
 class NoneV(Value):
     kind = "none"
+
+
+@dataclass(frozen=True, eq=False)
+class OptV(Value):
+    """`Optional[T]`: None where `none` holds, else `value`."""
+
+    none: z3.BoolRef
+    value: Value
+    kind = "optional"
+
+
+@dataclass(frozen=True, eq=False)
+class AnyV(Value):
+    """An object the translator does not model: an unhinted parameter, an instance of a class
+    it cannot see, the result of a call it cannot follow. Any value at all: what is known
+    about it is its identity, whether it is None, its truth and its size (fresh, so that
+    asking twice gives the same answer), and its class where a hint or a constructor names
+    it. Operations on it give further `AnyV`s."""
+
+    name: str  # what it stands for, for the reasons given in verdicts
+    ident: z3.ArithRef
+    none: z3.BoolRef
+    truthy: z3.BoolRef
+    size: z3.ArithRef
+    cls: str | None = None
+    kind = "any"
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,31 +126,32 @@ class BListV(Value):
     # is the same object as item ids[i] (ids[i] <= i, pointing at the first occurrence).
     # Empty: every item is its own object.
     ids: tuple[z3.ArithRef, ...] = ()
+    tuple_like: bool = False
     kind = "list"
-
-    def store(self, index: int, value: Value) -> BListV:
-        """Item `index` mutated in place to `value`: every item that is the same object
-        changes with it."""
-        items = list(self.items)
-        items[index] = value
-        if self.ids:
-            for other, item in enumerate(self.items):
-                if other != index:
-                    same = self.ids[other] == self.ids[index]
-                    changed = merge(same, value, item)
-                    items[other] = changed
-        return BListV(self.length, tuple(items), self.ids)
 
 
 @dataclass(frozen=True, eq=False)
 class DictV(Value):
-    """A dict of atomic keys and values, as arrays: membership and values."""
+    """A dict of atomic keys and values, as arrays: membership and values, and its size
+    (kept exact through stores; a counterexample's dict must agree with it)."""
 
     has: z3.ArrayRef
     val: z3.ArrayRef
     key: str
     value: str
+    size: z3.ArithRef
     kind = "dict"
+
+
+@dataclass(frozen=True, eq=False)
+class SetV(Value):
+    """A set of atomic elements, as an array of membership and a size. `exact` says whether
+    the size is exact (a parameter, a literal) or only bounded (set() of a sequence)."""
+
+    has: z3.ArrayRef
+    elem: str
+    size: z3.ArithRef
+    kind = "set"
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,8 +174,12 @@ class FuncV(Value):
 
 @dataclass(frozen=True, eq=False)
 class ObjV(Value):
+    """An object of one of the module's classes, its fields as values. `ident` is its
+    identity (None for the internal records of contracts: OLD, deal's `_`)."""
+
     cls: str
     fields: dict[str, Value] = field(default_factory=dict)
+    ident: z3.ArithRef | None = None
     kind = "object"
 
 
@@ -145,11 +198,56 @@ class MethodChoice(Value):
     kind = "method"
 
 
-SORTS = {"int": z3.IntSort(), "float": z3.RealSort(), "bool": z3.BoolSort(), "str": z3.StringSort()}
+@dataclass(frozen=True, eq=False)
+class ModuleV(Value):
+    """A name the module imports or defines at its top level that is a module, function or
+    class (`re`, `re.match`, `os.path.join`, `builtins.len`, `<module>.helper`): called, it
+    is modelled where its dotted name is known, else it is code the translator does not
+    follow."""
+
+    dotted: str
+    kind = "module"
+
+    @property
+    def last(self) -> str:
+        return self.dotted.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class PatternV(Value):
+    """A compiled regular expression with a constant pattern."""
+
+    pattern: str
+    flags: int
+    kind = "pattern"
+
+
+@dataclass(frozen=True, eq=False)
+class BoundMethod(Value):
+    """`obj.method` read without calling it: called later, it is the method's call."""
+
+    obj: Value
+    name: str
+    kind = "method"
+
+
+OBJ = z3.DeclareSort("Obj")
+SORTS = {
+    "int": z3.IntSort(),
+    "float": z3.RealSort(),
+    "bool": z3.BoolSort(),
+    "str": z3.StringSort(),
+    "obj": OBJ,
+}
+ATOMIC_KINDS = tuple(SORTS)
+OBJ_NONE = z3.Function("obj is None", OBJ, z3.BoolSort())
+OBJ_TRUE = z3.Function("bool(obj)", OBJ, z3.BoolSort())
+OBJ_LEN = z3.Function("len(obj)", OBJ, z3.IntSort())
+OBJ_ID = z3.Function("id(obj)", OBJ, z3.IntSort())
 
 
 def atomic(kind: str, e: Any) -> Value:
-    return {"int": IntV, "float": RealV, "bool": BoolV, "str": StrV}[kind](e)
+    return {"int": IntV, "float": RealV, "bool": BoolV, "str": StrV, "obj": ElemV}[kind](e)
 
 
 def to_real(v: Value, line: int = 0) -> z3.ArithRef:
@@ -159,7 +257,7 @@ def to_real(v: Value, line: int = 0) -> z3.ArithRef:
         return z3.ToReal(v.e)
     if isinstance(v, BoolV):
         return z3.If(v.e, z3.RealVal(1), z3.RealVal(0))
-    raise Unsupported(f"a number was expected, got {v.kind}", line)
+    raise Unsupported(f"a number was expected, got {v.kind}", line, f"type:{v.kind}")
 
 
 def to_int(v: Value, line: int = 0) -> z3.ArithRef:
@@ -167,118 +265,7 @@ def to_int(v: Value, line: int = 0) -> z3.ArithRef:
         return v.e
     if isinstance(v, BoolV):
         return z3.If(v.e, z3.IntVal(1), z3.IntVal(0))
-    raise Unsupported(f"an int was expected, got {v.kind}", line)
-
-
-def truth(v: Value, line: int = 0) -> z3.BoolRef:
-    """Python truthiness."""
-    if isinstance(v, BoolV):
-        return v.e
-    if isinstance(v, IntV):
-        return v.e != 0
-    if isinstance(v, RealV):
-        return v.e != 0
-    if isinstance(v, StrV):
-        return z3.Length(v.e) > 0
-    if isinstance(v, SeqV):
-        return z3.Length(v.e) > 0
-    if isinstance(v, BListV):
-        return v.length > 0
-    if isinstance(v, NoneV):
-        return z3.BoolVal(False)
-    if isinstance(v, TupleV):
-        return z3.BoolVal(bool(v.items))
-    if isinstance(v, ObjV | FuncV | RandomV):
-        return z3.BoolVal(True)
-    raise Unsupported(f"truth value of {v.kind}", line)
-
-
-def length(v: Value, line: int = 0) -> z3.ArithRef:
-    if isinstance(v, StrV | SeqV):
-        return z3.Length(v.e)
-    if isinstance(v, BListV):
-        return v.length
-    if isinstance(v, TupleV):
-        return z3.IntVal(len(v.items))
-    if isinstance(v, AssocV):
-        total: z3.ArithRef = z3.IntVal(0)
-        for index, (present, key, _) in enumerate(v.entries):
-            later = [z3.And(p, equal(k, key, line)) for p, k, _ in v.entries[index + 1 :]]
-            unique = z3.And(present, z3.Not(z3.Or(*later))) if later else present
-            total = total + z3.If(unique, 1, 0)
-        return total
-    raise Unsupported(f"len() of {v.kind}", line)
-
-
-def equal(a: Value, b: Value, line: int = 0) -> z3.BoolRef:
-    """Python ==."""
-    if isinstance(a, IntV | BoolV) and isinstance(b, IntV | BoolV):
-        return to_int(a) == to_int(b)
-    if isinstance(a, IntV | RealV | BoolV) and isinstance(b, IntV | RealV | BoolV):
-        return to_real(a) == to_real(b)
-    if isinstance(a, StrV) and isinstance(b, StrV):
-        return a.e == b.e
-    if isinstance(a, NoneV) or isinstance(b, NoneV):
-        return z3.BoolVal(isinstance(a, NoneV) and isinstance(b, NoneV))
-    if isinstance(a, TupleV) and isinstance(b, TupleV):
-        if len(a.items) != len(b.items):
-            return z3.BoolVal(False)
-        return (
-            z3.And(*[equal(x, y, line) for x, y in zip(a.items, b.items, strict=True)])
-            if a.items
-            else z3.BoolVal(True)
-        )
-    if isinstance(a, SeqV) and isinstance(b, SeqV):
-        if a.elem != b.elem:
-            if {a.elem, b.elem} <= {"int", "float"}:
-                raise Unsupported("comparing int and float sequences", line)
-            return z3.And(z3.Length(a.e) == 0, z3.Length(b.e) == 0)
-        if a.tuple_like != b.tuple_like:
-            return z3.BoolVal(False)
-        return a.e == b.e
-    if isinstance(a, TupleV) and isinstance(b, SeqV) and b.tuple_like:
-        items = [equal(x, atomic(b.elem, b.e[i]), line) for i, x in enumerate(a.items)]
-        return z3.And(z3.Length(b.e) == len(a.items), *items)
-    if isinstance(b, TupleV) and isinstance(a, SeqV):
-        return equal(b, a, line)
-    if isinstance(a, BListV) and isinstance(b, BListV):
-        size = min(len(a.items), len(b.items))
-        parts = [z3.Implies(i < a.length, equal(a.items[i], b.items[i], line)) for i in range(size)]
-        return z3.And(a.length == b.length, *parts)
-    if a.kind != b.kind:
-        return z3.BoolVal(False)
-    raise Unsupported(f"== between {a.kind} values", line)
-
-
-def merge(cond: z3.BoolRef, a: Value, b: Value, line: int = 0) -> Value:
-    """If(cond, a, b) for values of the same shape; None when shapes differ."""
-    if type(a) is type(b) and isinstance(a, IntV | RealV | BoolV | StrV):
-        return type(a)(z3.If(cond, a.e, b.e))  # type: ignore[attr-defined]
-    if (isinstance(a, IntV) and isinstance(b, RealV)) or (
-        isinstance(a, RealV) and isinstance(b, IntV)
-    ):
-        return RealV(z3.If(cond, to_real(a), to_real(b)))
-    if isinstance(a, NoneV) and isinstance(b, NoneV):
-        return a
-    if isinstance(a, SeqV) and isinstance(b, SeqV) and a.elem == b.elem:
-        return SeqV(z3.If(cond, a.e, b.e), a.elem, a.tuple_like)
-    if isinstance(a, TupleV) and isinstance(b, TupleV) and len(a.items) == len(b.items):
-        merged = [merge(cond, x, y, line) for x, y in zip(a.items, b.items, strict=True)]
-        if all(m is not None for m in merged):
-            return TupleV(tuple(merged))
-    raise Unsupported("values of different types on different paths", line)
-
-
-def uses_real(v: Value) -> bool:
-    if isinstance(v, RealV):
-        return True
-    if isinstance(v, SeqV):
-        return v.elem == "float"
-    if isinstance(v, TupleV):
-        return any(uses_real(x) for x in v.items)
-    if isinstance(v, BListV):
-        return any(uses_real(x) for x in v.items)
-    return False
+    raise Unsupported(f"an int was expected, got {v.kind}", line, f"type:{v.kind}")
 
 
 def atomic_expr(value: Value, kind: str, line: int) -> z3.ExprRef:
@@ -291,17 +278,27 @@ def atomic_expr(value: Value, kind: str, line: int) -> z3.ExprRef:
         return value.e
     if kind == "str" and isinstance(value, StrV):
         return value.e
-    raise Unsupported(f"a {value.kind} where a {kind} was expected", line)
+    if kind == "obj" and isinstance(value, ElemV):
+        return value.e
+    raise Unsupported(f"a {value.kind} where a {kind} was expected", line, f"type:{value.kind}")
 
 
-def same_elem(a: SeqV, b: SeqV, line: int) -> tuple[SeqV, SeqV]:
-    """Two sequences with one element type: an empty literal takes the other's."""
-    if a.elem == b.elem:
-        return a, b
-    empty_a = z3.is_true(z3.simplify(z3.Length(a.e) == 0))
-    empty_b = z3.is_true(z3.simplify(z3.Length(b.e) == 0))
-    if empty_a:
-        return SeqV(z3.Empty(z3.SeqSort(SORTS[b.elem])), b.elem), b
-    if empty_b:
-        return a, SeqV(z3.Empty(z3.SeqSort(SORTS[a.elem])), a.elem)
-    raise Unsupported("joining sequences of different element types", line)
+def uses_real(v: Value) -> bool:
+    if isinstance(v, RealV):
+        return True
+    if isinstance(v, SeqV):
+        return v.elem == "float"
+    if isinstance(v, TupleV | BListV):
+        return any(uses_real(x) for x in v.items)
+    return False
+
+
+def mutable(v: Value) -> bool:
+    """Whether code it is passed to may change it in place."""
+    if isinstance(v, SeqV | BListV):
+        return not v.tuple_like
+    if isinstance(v, TupleV):
+        return any(mutable(x) for x in v.items)
+    if isinstance(v, OptV):
+        return mutable(v.value)
+    return isinstance(v, DictV | SetV | AssocV | ObjV)

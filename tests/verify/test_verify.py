@@ -326,7 +326,8 @@ def test_loop_bound_is_unknown_not_proved_but_bugs_within_it_are_refuted() -> No
         return i
     '''
     verdict = only(unbounded)
-    assert verdict.status == "unknown" and "loop unrolled" in (verdict.reason or "")
+    assert verdict.status == "unknown" and "bound reached" in (verdict.reason or "")
+    assert "unrolled 8 times" in (verdict.reason or "")
     buggy = unbounded.replace("i += 1", "i += 1 if i != 3 else 2")
     refuted = only(buggy)
     assert (
@@ -435,9 +436,8 @@ def test_implicit_safety_properties() -> None:
         ),
         ("def f(x) -> int:\n    '''post: _ > 0'''\n    return x\n", "no type hint"),
         (
-            "def f(x: int) -> int:\n    '''post: _ > 0'''\n    with open('a') as h:\n"
-            "        return 1\n",
-            "statement `With`",
+            "def f(x: int) -> int:\n    '''post: _ > 0'''\n    global y\n    return 1\n",
+            "statement `Global`",
         ),
     ],
 )
@@ -457,7 +457,8 @@ def test_the_total_budget_is_enforced() -> None:
     found = run([Job("hard.py", textwrap.dedent(hard))], timeout=30.0, total=1.0)
     elapsed = time.monotonic() - start
     assert elapsed < 3.0
-    assert [(v.status, v.reason) for v in found] == [("unknown", "time budget exhausted")]
+    assert [v.status for v in found] == ["unknown"]
+    assert (found[0].reason or "").startswith("time budget exhausted")
 
 
 # --- interfaces ----------------------------------------------------------------------------

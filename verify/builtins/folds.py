@@ -1,4 +1,5 @@
-"""min, max, sum, all and any: over arguments or over the elements of one iterable."""
+"""min, max, sum, all and any: over arguments or over the elements of one iterable, the
+unrolled elements exactly and an open value beyond them (an over-approximation)."""
 
 from __future__ import annotations
 
@@ -6,90 +7,114 @@ import ast
 
 import z3
 
-from verify.builtins.common import Builtin, call_args
+from verify.builtins.common import Builtin, call_args, keyword
+from verify.builtins.quantified import quantified, sequence_sum
 from verify.core import Core
-from verify.state import LOOP_BOUND, Path, Results, is_false
-from verify.values import (
-    BoolV,
-    IntV,
-    Unsupported,
-    Value,
-    atomic,
-    merge,
-    truth,
-)
+from verify.operations import merge, truth
+from verify.state import LOOP_BOUND, Path, Results, Stream, is_false
+from verify.values import SORTS, BoolV, IntV, Unsupported, Value, atomic
+
+
+def _extremum(ex: Core, kind: str, best: Value, candidate: Value, path: Path, line: int) -> Value:
+    better = ex.compare(ast.Lt() if kind == "min" else ast.Gt(), candidate, best, line)
+    return merge(better, candidate, best, line)
 
 
 def _fold(ex: Core, node: ast.Call, path: Path, line: int, kind: str) -> Results:
-    """min, max, sum, all, any over arguments, or over one iterable: the unrolled elements
-    exactly, and beyond them an open value of the right type (an over-approximation)."""
-    out: Results = []
+    if keyword(node, "key") is not None:
+        raise Unsupported(f"{kind}() with a key", line, f"builtin:{kind}(key)")
     if kind in ("min", "max") and len(node.args) >= 2:
+        out: Results = []
         for p, vs in call_args(ex, node, path):
             best = vs[0]
             for v in vs[1:]:
-                better = ex.compare(ast.Lt() if kind == "min" else ast.Gt(), v, best, line)
-                best = merge(better, v, best, line)
+                best = _extremum(ex, kind, best, v, p, line)
             out.append((p, best))
         return out
-    if len(node.args) != 1:
-        raise Unsupported(f"{kind}() with these arguments", line)
+    if not node.args or len(node.args) > (2 if kind == "sum" else 1):
+        raise Unsupported(f"{kind}() with these arguments", line, f"builtin:{kind}(args)")
+    start: list[Value] = [IntV(z3.IntVal(0))]
+    if kind == "sum" and (len(node.args) == 2 or keyword(node, "start") is not None):
+        start_node = node.args[1] if len(node.args) == 2 else keyword(node, "start")
+        assert start_node is not None
+        results = ex.expr(start_node, path)
+        if len(results) != 1 or results[0][1] is None:
+            raise Unsupported("sum() with a start that branches", line, "builtin:sum(start)")
+        start = [results[0][1]]
+    if kind in ("all", "any") and len(node.args) == 1:
+        exact = quantified(ex, node, path, line, kind)
+        if exact is not None:
+            return exact
+    if kind == "sum" and not isinstance(node.args[0], ast.GeneratorExp | ast.ListComp):
+        exact_sum = _sum(ex, node.args[0], path, start[0])
+        if exact_sum is not None:
+            return exact_sum
+    default = keyword(node, "default")
+    out = []
     for p, stream in ex.items_of(node.args[0], path, line):
-        items, more = stream.elements, stream.more
-        result: Value
-        if kind == "all":
-            result = BoolV(
-                z3.And(*[z3.Implies(c, truth(v, line)) for c, v in items])
-                if items
-                else z3.BoolVal(True)
-            )
-        elif kind == "any":
-            result = BoolV(
-                z3.Or(*[z3.And(c, truth(v, line)) for c, v in items])
-                if items
-                else z3.BoolVal(False)
-            )
-        elif kind == "sum":
-            result = IntV(z3.IntVal(0))
-            for c, v in items:
-                result = merge(c, ex.binary(ast.Add(), result, v, p, line), result, line)
-        else:
-            if not items:
-                raise Unsupported(f"{kind}() of an empty literal", line)
-            nonempty = z3.Or(*[c for c, _ in items])
-            ex.oblige(
-                p,
-                "raise",
-                f"{kind}() of a non-empty sequence",
-                line,
-                z3.Or(nonempty, more),
-                "ValueError",
-            )
-            result = items[0][1]
-            for c, v in items[1:]:
-                better = ex.compare(ast.Lt() if kind == "min" else ast.Gt(), v, result, line)
-                result = merge(z3.And(c, better), v, result, line)
-            p = p.add(z3.Or(nonempty, more))
-        if not is_false(more):
-            sort = {
-                "int": z3.IntSort(),
-                "float": z3.RealSort(),
-                "bool": z3.BoolSort(),
-                "str": z3.StringSort(),
-            }.get(result.kind)
-            if sort is None:
-                raise Unsupported(f"{kind}() of more than {LOOP_BOUND} composite items", line)
-            opened = atomic(result.kind, ex.ctx.fresh(kind, sort))
-            result = merge(more, opened, result, line)
-            ex.abstract(more, f"{kind}() past the first {LOOP_BOUND} items left open")
-        out.append((p, result))
+        out.append(_over(ex, kind, stream, p, line, start[0], default))
     return out
 
 
+def _sum(ex: Core, node: ast.expr, path: Path, start: Value) -> Results | None:
+    results = ex.expr(node, path)
+    out: Results = []
+    for p, value in results:
+        total = sequence_sum(ex, value, start) if value is not None else None
+        if total is None:
+            return None
+        out.append((p, total))
+    return out
+
+
+def _over(
+    ex: Core, kind: str, stream: Stream, p: Path, line: int, start: Value, default: ast.expr | None
+) -> tuple[Path, Value | None]:
+    items, more = stream.elements, stream.more
+    result: Value
+    if kind == "all":
+        result = BoolV(z3.And(*[z3.Implies(c, truth(v, line)) for c, v in items], z3.BoolVal(True)))
+    elif kind == "any":
+        result = BoolV(z3.Or(*[z3.And(c, truth(v, line)) for c, v in items], z3.BoolVal(False)))
+    elif kind == "sum":
+        result = start
+        for c, v in items:
+            p, added = ex.binary(ast.Add(), result, v, p, line)
+            result = merge(c, added, result, line)
+    else:
+        if not items:
+            raise Unsupported(f"{kind}() of an empty literal", line, f"builtin:{kind}(empty)")
+        nonempty = z3.Or(*[c for c, _ in items], more)
+        fallback: Value | None = None
+        if default is not None:
+            results = ex.expr(default, p)
+            if len(results) != 1 or results[0][1] is None:
+                raise Unsupported(
+                    f"{kind}() with a default that branches", line, f"builtin:{kind}(default)"
+                )
+            fallback = results[0][1]
+        else:
+            p = ex.unless(p, nonempty, "ValueError", f"{kind}() of a non-empty sequence", line)
+        result = items[0][1]
+        for c, v in items[1:]:
+            result = merge(c, _extremum(ex, kind, result, v, p, line), result, line)
+        if fallback is not None:
+            result = merge(nonempty, result, fallback, line)
+    if not is_false(more):
+        sort = SORTS.get(result.kind)
+        if sort is None:
+            raise Unsupported(
+                f"{kind}() of more than {LOOP_BOUND} composite items",
+                line,
+                f"builtin:{kind}(composite)",
+            )
+        opened = atomic(result.kind, ex.ctx.fresh(kind, sort))
+        result = merge(more, opened, result, line)
+        ex.abstract(more, f"{kind}() past the first {LOOP_BOUND} items left open")
+    return p, result
+
+
 FOLDS: dict[str, Builtin] = {
-    "min": lambda ex, n, p, ln: _fold(ex, n, p, ln, "min"),
-    "max": lambda ex, n, p, ln: _fold(ex, n, p, ln, "max"),
-    "sum": lambda ex, n, p, ln: _fold(ex, n, p, ln, "sum"),
-    "all": lambda ex, n, p, ln: _fold(ex, n, p, ln, "all"),
-    "any": lambda ex, n, p, ln: _fold(ex, n, p, ln, "any"),
+    name: (lambda kind: lambda ex, n, p, ln: _fold(ex, n, p, ln, kind))(name)
+    for name in ("min", "max", "sum", "all", "any")
 }

@@ -1,14 +1,31 @@
-"""List methods: append, extend and pop (without an index), on lists of atomic values held by
-a name the executor can store back to."""
+"""List methods: append, extend, insert, pop, remove, index, count, clear, copy, sort and
+reverse, on lists of atomic values held by a name the executor can store back to (and
+append on a list of composite values of known length)."""
 
 from __future__ import annotations
+
+import ast
 
 import z3
 
 from verify.builtins.common import Rebind
 from verify.core import Core
-from verify.state import Path
-from verify.values import BListV, NoneV, SeqV, Unsupported, Value, atomic, atomic_expr, same_elem
+from verify.operations import same_elem
+from verify.state import LOOP_BOUND, Path
+from verify.values import (
+    BListV,
+    IntV,
+    NoneV,
+    SeqV,
+    Unsupported,
+    Value,
+    atomic,
+    atomic_expr,
+    to_int,
+)
+
+_MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"}
+_READING = {"index", "count", "copy"}
 
 
 def list_method(
@@ -17,29 +34,104 @@ def list_method(
     method: str,
     args: list[Value],
     rebind: Rebind | None,
+    node: ast.Call,
     path: Path,
     line: int,
 ) -> tuple[Path, Value | None] | None:
-    if not (isinstance(receiver, SeqV | BListV) and method in ("append", "pop", "extend")):
+    if not isinstance(receiver, SeqV | BListV) or (receiver.tuple_like and method in _MUTATING):
         return None
-    if rebind is None:
-        raise Unsupported(f"`{method}` on an object that may be shared (aliasing)", line)
+    if method not in _MUTATING | _READING:
+        return None
+    if method in _MUTATING and rebind is None:
+        raise Unsupported(
+            f"`{method}` on an object that may be shared (aliasing)", line, "alias:mutation"
+        )
     if isinstance(receiver, BListV):
-        raise Unsupported(f"`{method}` on a list of composite values", line)
-    if method == "append":
+        return _composite(receiver, method, args, rebind, path, line)
+    s = receiver.e
+    size = z3.Length(s)
+    if method == "copy" and not args:
+        return path, SeqV(s, receiver.elem)
+    if method == "count" and len(args) == 1:
+        return path, _count(ex, receiver, args[0], line)
+    if method == "index" and len(args) == 1:
+        unit = z3.Unit(atomic_expr(args[0], receiver.elem, line))
+        path = ex.unless(path, z3.Contains(s, unit), "ValueError", "the item is in the list", line)
+        return path, IntV(z3.IndexOf(s, unit, 0))
+    assert rebind is not None
+    if method == "append" and len(args) == 1:
         element = atomic_expr(args[0], receiver.elem, line)
-        updated = SeqV(z3.Concat(receiver.e, z3.Unit(element)), receiver.elem)
-        return rebind(path, updated), NoneV()
-    if method == "extend":
+        return rebind(path, SeqV(z3.Concat(s, z3.Unit(element)), receiver.elem)), NoneV()
+    if method == "extend" and len(args) == 1:
         other = args[0]
         if not isinstance(other, SeqV):
-            raise Unsupported("extend() with a non-sequence", line)
+            raise Unsupported("extend() with a non-sequence", line, "method:list.extend")
         _, other = same_elem(receiver, other, line)
-        return rebind(path, SeqV(z3.Concat(receiver.e, other.e), receiver.elem)), NoneV()
+        return rebind(path, SeqV(z3.Concat(s, other.e), receiver.elem)), NoneV()
+    if method == "pop" and len(args) <= 1:
+        index = to_int(args[0], line) if args else size - 1
+        path = ex.unless(
+            path,
+            z3.And(size > 0, index >= -size, index < size),
+            "IndexError",
+            "pop from a non-empty list, in range",
+            line,
+        )
+        at = z3.If(index < 0, size + index, index)
+        rest = z3.Concat(z3.Extract(s, 0, at), z3.Extract(s, at + 1, size - at - 1))
+        return rebind(path, SeqV(rest, receiver.elem)), atomic(receiver.elem, s[at])
+    if method == "insert" and len(args) == 2:
+        index = to_int(args[0], line)
+        at = z3.If(
+            index < 0, z3.If(size + index < 0, 0, size + index), z3.If(index > size, size, index)
+        )
+        unit = z3.Unit(atomic_expr(args[1], receiver.elem, line))
+        updated = z3.Concat(z3.Extract(s, 0, at), unit, z3.Extract(s, at, size - at))
+        return rebind(path, SeqV(updated, receiver.elem)), NoneV()
+    if method == "remove" and len(args) == 1:
+        unit = z3.Unit(atomic_expr(args[0], receiver.elem, line))
+        path = ex.unless(path, z3.Contains(s, unit), "ValueError", "the item is in the list", line)
+        at = z3.IndexOf(s, unit, 0)
+        rest = z3.Concat(z3.Extract(s, 0, at), z3.Extract(s, at + 1, size - at - 1))
+        return rebind(path, SeqV(rest, receiver.elem)), NoneV()
+    if method == "clear" and not args:
+        return rebind(path, SeqV(z3.Empty(s.sort()), receiver.elem)), NoneV()
+    if method in ("sort", "reverse") and not args and not node.keywords:
+        from verify.builtins.containers import sorted_seq
+
+        if method == "sort":
+            return rebind(path, sorted_seq(ex, receiver, False)), NoneV()
+        flipped = ex.ctx.fresh("reversed", s.sort())
+        ex.ctx.facts.append(z3.Length(flipped) == size)
+        for i in range(LOOP_BOUND):
+            ex.ctx.facts.append(z3.Implies(i < size, flipped[i] == s[size - 1 - i]))
+        ex.abstract(size > LOOP_BOUND, f"reversed elements past the first {LOOP_BOUND} left open")
+        return rebind(path, SeqV(flipped, receiver.elem)), NoneV()  # type: ignore[arg-type]
+    return None
+
+
+def _count(ex: Core, receiver: SeqV, item: Value, line: int) -> IntV:
+    element = atomic_expr(item, receiver.elem, line)
     size = z3.Length(receiver.e)
-    if args:
-        raise Unsupported("pop() with an index", line)
-    ex.oblige(path, "raise", "pop from a non-empty list", line, size > 0, "IndexError")
-    last = atomic(receiver.elem, receiver.e[size - 1])
-    rest = SeqV(z3.Extract(receiver.e, 0, size - 1), receiver.elem)
-    return rebind(path.add(size > 0), rest), last
+    total: z3.ArithRef = z3.IntVal(0)
+    for i in range(LOOP_BOUND):
+        total = total + z3.If(z3.And(i < size, receiver.e[i] == element), 1, 0)
+    rest = ex.ctx.fresh("count", z3.IntSort())
+    ex.ctx.facts.append(z3.And(rest >= 0, rest <= size - LOOP_BOUND))
+    ex.abstract(size > LOOP_BOUND, f"list.count past the first {LOOP_BOUND} items left open")
+    return IntV(z3.If(size > LOOP_BOUND, total + rest, total))
+
+
+def _composite(
+    receiver: BListV, method: str, args: list[Value], rebind: Rebind | None, path: Path, line: int
+) -> tuple[Path, Value | None] | None:
+    known = z3.simplify(receiver.length)
+    if method == "append" and len(args) == 1 and rebind is not None and z3.is_int_value(known):
+        if known.as_long() == len(receiver.items) and not receiver.ids:
+            updated = BListV(z3.IntVal(len(receiver.items) + 1), (*receiver.items, args[0]))
+            return rebind(path, updated), NoneV()
+    if method == "copy" and not args:
+        return path, BListV(receiver.length, receiver.items, receiver.ids)
+    raise Unsupported(
+        f"`{method}` on a list of composite values", line, f"method:list.{method}(composite)"
+    )

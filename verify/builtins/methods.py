@@ -1,18 +1,30 @@
-"""Methods of builtin values, dispatched to their family's model: lists, strings, dicts and
-random sources. A method no family models is unsupported (unknown, never guessed)."""
+"""Methods of builtin values, dispatched to their family's model: lists, strings, dicts,
+sets, compiled patterns and random sources. A method no family models is unsupported
+(unknown, never guessed)."""
 
 from __future__ import annotations
 
-from verify.builtins.common import Method, Rebind
+import ast
+
+from verify.builtins.common import Method
 from verify.builtins.dicts import dict_method
 from verify.builtins.lists import list_method
 from verify.builtins.randoms import random_method
+from verify.builtins.regex import pattern_method
+from verify.builtins.sets import set_method
 from verify.builtins.strings import str_method
-from verify.core import Core
+from verify.core import Core, Rebind
 from verify.state import Path
 from verify.values import Unsupported, Value
 
-FAMILIES: tuple[Method, ...] = (list_method, str_method, dict_method, random_method)
+FAMILIES: tuple[Method, ...] = (
+    list_method,
+    str_method,
+    dict_method,
+    set_method,
+    pattern_method,
+    random_method,
+)
 
 
 def builtin_method(
@@ -21,11 +33,14 @@ def builtin_method(
     method: str,
     args: list[Value],
     rebind: Rebind | None,
+    node: ast.Call,
     path: Path,
     line: int,
 ) -> tuple[Path, Value | None]:
     for family in FAMILIES:
-        outcome = family(ex, receiver, method, args, rebind, path, line)
+        outcome = family(ex, receiver, method, args, rebind, node, path, line)
         if outcome is not None:
             return outcome
-    raise Unsupported(f"method `{method}` of {receiver.kind}", line)
+    raise Unsupported(
+        f"method `{method}` of {receiver.kind}", line, f"method:{receiver.kind}.{method}"
+    )

@@ -1,14 +1,18 @@
-"""random.Random methods: choice and randint, as nondeterministic picks the counterexample
-names (replayed through the oracle when it is confirmed)."""
+"""Random sources: a `random.Random` parameter's choice, randint, random and uniform, and the
+same functions of the `random` module, as nondeterministic picks the counterexample names
+(replayed through the oracle when it is confirmed)."""
 
 from __future__ import annotations
 
+import ast
+
 import z3
 
-from verify.builtins.common import Rebind
+from verify.builtins.common import Rebind, call_args
 from verify.core import Core
-from verify.state import Path
-from verify.values import IntV, RandomV, Value, length, to_int
+from verify.operations import length
+from verify.state import Path, Results
+from verify.values import IntV, RandomV, RealV, Value, to_int, to_real
 
 
 def random_method(
@@ -17,19 +21,56 @@ def random_method(
     method: str,
     args: list[Value],
     rebind: Rebind | None,
+    node: ast.Call,
     path: Path,
     line: int,
 ) -> tuple[Path, Value | None] | None:
     if not isinstance(receiver, RandomV):
         return None
-    if method == "choice" and args:
+    return pick(ex, receiver.name, method, args, path, line)
+
+
+def pick(
+    ex: Core, source: str, method: str, args: list[Value], path: Path, line: int
+) -> tuple[Path, Value | None] | None:
+    if method == "choice" and len(args) == 1:
         size = length(args[0], line)
-        ex.oblige(path, "raise", "choice from a non-empty sequence", line, size > 0, "IndexError")
-        pick = ex.ctx.fresh(f"{receiver.name}.choice", z3.IntSort())
-        chosen = path.add(z3.And(pick >= 0, pick < size))
-        return chosen, ex.index(args[0], IntV(pick), chosen, line, "choice")
-    if method == "randint" and len(args) == 2:
-        pick = ex.ctx.fresh(f"{receiver.name}.randint", z3.IntSort())
+        path = ex.unless(path, size > 0, "IndexError", "choice from a non-empty sequence", line)
+        index = ex.ctx.choice(f"{source}.choice", z3.IntSort())
+        chosen = path.add(z3.And(index >= 0, index < size))
+        return ex.index(args[0], IntV(index), chosen, line, "choice")  # type: ignore[arg-type]
+    if method in ("randint", "randrange") and len(args) == 2:
+        value = ex.ctx.choice(f"{source}.{method}", z3.IntSort())
         low, high = to_int(args[0], line), to_int(args[1], line)
-        return path.add(z3.And(pick >= low, pick <= high)), IntV(pick)
+        if method == "randrange":
+            path = ex.unless(path, low < high, "ValueError", "an empty range", line)
+            return path.add(z3.And(value >= low, value < high)), IntV(value)  # type: ignore[arg-type]
+        path = ex.unless(path, low <= high, "ValueError", "an empty range", line)
+        return path.add(z3.And(value >= low, value <= high)), IntV(value)  # type: ignore[arg-type]
+    if method in ("random", "uniform") and len(args) == (0 if method == "random" else 2):
+        ex.ctx.reals = True
+        value = ex.ctx.choice(f"{source}.{method}", z3.RealSort())
+        if method == "random":
+            return path.add(z3.And(value >= 0, value < 1)), RealV(value)  # type: ignore[arg-type]
+        low, high = to_real(args[0], line), to_real(args[1], line)
+        between = z3.Or(z3.And(value >= low, value <= high), z3.And(value >= high, value <= low))
+        return path.add(between), RealV(value)  # type: ignore[arg-type]
     return None
+
+
+def module_random(method: str):  # type: ignore[no-untyped-def]
+    def run(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
+        out: Results = []
+        for p, args in call_args(ex, node, path):
+            outcome = pick(ex, "random", method, args, p, line)
+            if outcome is None:
+                return ex.opaque_call(node, path, line, f"`random.{method}`")  # type: ignore[attr-defined,no-any-return]
+            out.append(outcome)
+        return out
+
+    return run
+
+
+RANDOM = {
+    f"random.{m}": module_random(m) for m in ("choice", "randint", "randrange", "random", "uniform")
+}
