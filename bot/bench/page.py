@@ -125,6 +125,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
         page_file.write_bytes(raw)
         results.update(_paints(page_file))
     results["targets"] = {"render_ms": 200.0, "bytes": 1_000_000, "fcp_ms": 500.0}
+    # On the CPU alone as well: on a shared machine the wall time carries the others' load.
+    results["render_met_on_cpu_time"] = results["render_cpu_ms_median"] < 200.0
     results["met"] = bool(
         results["render_ms_median"] < 200.0
         and results["bytes"] < 1_000_000

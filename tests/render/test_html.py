@@ -223,26 +223,17 @@ def test_a_ten_thousand_line_change_defers_hunks_past_the_budget_and_says_so() -
     doc = document(files)
     assert sum(len(h["lines"]) for f in files for h in f["hunks"]) == 10_000
     html = render_html(doc)
-    dom = DOM(html).root
-    budget = dom.find_all(id="budget")[0].text()
+    # Plain string checks: a DOM of 30,000 rows in the stdlib parser takes seconds.
+    budget = html[html.index('id="budget"') : html.index("</p>", html.index('id="budget"'))]
     assert "render when you open them" in budget and "8,000" in budget
-    templates = dom.find_all("template")
+    outside = re.sub(r"<template>.*?</template>", "", html, flags=re.DOTALL)
+    templates = html.count("<template>")
     assert templates, "hunks past the budget are deferred"
-    eager = [
-        tr for tr in dom.find_all("tr") if not any(a.tag == "template" for a in _ancestors(tr))
-    ]
-    assert len(eager) <= EAGER_ROWS + len(dom.find_all("table"))
-    lazy = dom.find_all("details", class_="lazy")
-    assert len(lazy) == len(templates) and all("open" not in d.attrs for d in lazy)
-    assert "rendered when opened" in lazy[0].find_all("summary")[0].text()
-
-
-def _ancestors(node):  # type: ignore[no-untyped-def]
-    out = []
-    while node.parent is not None:
-        node = node.parent
-        out.append(node)
-    return out
+    tables = outside.count('<table class="code">')
+    assert outside.count("<tr") - tables <= EAGER_ROWS
+    lazy = re.findall(r'<details class="hunk read lazy"[^>]*>', html)
+    assert len(lazy) == templates and not any(" open" in d for d in lazy)
+    assert "rendered when opened" in html
 
 
 def test_everything_from_the_pull_request_is_escaped_and_bidi_controls_are_shown() -> None:
