@@ -1,58 +1,28 @@
-"""Synthetic bugs in real code: one transform per bug family, weighted by how often each family
-occurs in real single-statement Python fixes (TSSB-3M, thousands of fixes).
+"""Synthetic bugs in real code: one transform per bug family (the families and their weights
+from real single-statement Python fixes are in `review_models.labels`).
 
 Mutations are type-plausible: a replacement identifier is in scope, an attribute is one the
-module uses, a called function is one the module calls with the same number of arguments. Edits
-are text surgery on the original source, so only the intended span changes.
+module uses, a called function is one the module calls with the same number of arguments (the
+scope facts are in `review_models.facts`). Edits are text surgery on the original source, so
+only the intended span changes.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import random
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-FAMILY_WEIGHTS: dict[str, float] = {
-    "wrong-identifier": 237,
-    "wrong-operand": 174,
-    "missing-argument": 150,
-    "extra-argument": 50,
-    "wrong-function": 134,
-    "missing-wrapping-call": 117,
-    "wrong-attribute": 104,
-    "wrong-literal": 97,
-    "condition-clause-dropped": 68,
-    "condition-clause-added": 22,
-    "missing-method-call": 60,
-    "wrong-boolean": 37,
-    "wrong-operator": 29,
-    "wrong-caller": 25,
-    "wrong-keyword": 20,
-    "negation": 15,
-    "swapped-arguments": 8,
-    "wrong-comparison": 40,  # not in the TSSB list; weighted like its neighbours
-}
-FAMILIES = tuple(FAMILY_WEIGHTS)
+from review_models.facts import BUILTIN_NAMES as _BUILTIN_NAMES
+from review_models.facts import ModuleFacts, Offsets, scope_for
+from review_models.labels import FAMILIES, FAMILY_WEIGHTS
 
-# The repair is a single token (or operator) to put back for these families.
-TOKEN_REPAIR = frozenset(
-    {
-        "wrong-identifier",
-        "wrong-operand",
-        "wrong-function",
-        "wrong-attribute",
-        "wrong-literal",
-        "wrong-boolean",
-        "wrong-operator",
-        "wrong-caller",
-        "wrong-keyword",
-        "wrong-comparison",
-    }
-)
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
 
 _BINOP_SWAPS: dict[type, tuple[type, ...]] = {
     ast.Add: (ast.Sub,),
@@ -107,77 +77,15 @@ _CMP_TEXT: dict[type, str] = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-_WRAPPERS = frozenset(
-    {
-        "len",
-        "int",
-        "str",
-        "float",
-        "list",
-        "tuple",
-        "set",
-        "dict",
-        "sorted",
-        "reversed",
-        "abs",
-        "bool",
-        "repr",
-        "iter",
-        "next",
-        "sum",
-        "min",
-        "max",
-        "any",
-        "all",
-        "round",
-        "frozenset",
-        "enumerate",
-        "type",
-        "ord",
-        "chr",
-        "bytes",
-        "range",
-    }
+_WRAPPERS = _words(
+    "len int str float list tuple set dict sorted reversed abs bool repr iter next sum min "
+    "max any all round frozenset enumerate type ord chr bytes range"
 )
-_ZERO_ARG_METHODS = frozenset(
-    {
-        "strip",
-        "lstrip",
-        "rstrip",
-        "lower",
-        "upper",
-        "copy",
-        "items",
-        "keys",
-        "values",
-        "split",
-        "splitlines",
-        "title",
-        "casefold",
-        "read",
-        "readlines",
-        "decode",
-        "encode",
-        "popleft",
-        "pop",
-        "resolve",
-        "absolute",
-        "group",
-        "groups",
-        "result",
-        "get_value",
-        "getvalue",
-        "tolist",
-        "numpy",
-        "item",
-        "detach",
-        "clone",
-        "flatten",
-        "strip_dirs",
-        "hexdigest",
-    }
+_ZERO_ARG_METHODS = _words(
+    "strip lstrip rstrip lower upper copy items keys values split splitlines title casefold "
+    "read readlines decode encode popleft pop resolve absolute group groups result get_value "
+    "getvalue tolist numpy item detach clone flatten strip_dirs hexdigest"
 )
-_BUILTIN_NAMES = frozenset(dir(builtins)) | {"self", "cls"}
 
 
 @dataclass(frozen=True)
@@ -197,126 +105,6 @@ class Edit:
     end: int
     text: str
     original: str
-
-
-class _Offsets:
-    """ast positions (line, UTF-8 byte column) to character offsets in the snippet."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.lines = source.splitlines(keepends=True)
-        self.starts = [0]
-        for line in self.lines:
-            self.starts.append(self.starts[-1] + len(line))
-
-    def at(self, line: int, byte_col: int) -> int:
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        prefix = text.encode("utf-8")[:byte_col].decode("utf-8", "ignore")
-        return self.starts[line - 1] + len(prefix)
-
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        return (
-            self.at(node.lineno, node.col_offset),  # type: ignore[attr-defined]
-            self.at(node.end_lineno, node.end_col_offset),
-        )  # type: ignore[attr-defined]
-
-    def text(self, node: ast.AST) -> str:
-        start, end = self.span(node)
-        return self.source[start:end]
-
-
-@dataclass
-class _Scope:
-    params: list[str]
-    assigned: dict[str, int]  # name -> first line assigned
-    called_names: dict[int, set[str]]  # arg count -> function names called in the module
-    called_methods: dict[int, set[str]]
-    attributes: set[str]
-    self_attributes: set[str]
-    keywords: set[str]
-    int_literals: set[int]
-    conditions: list[str]  # texts of simple conditions in the module
-
-    def names_at(self, line: int) -> list[str]:
-        names = list(self.params)
-        names += [n for n, first in self.assigned.items() if first < line and n not in names]
-        return names
-
-
-@dataclass
-class ModuleFacts:
-    """What the module offers as plausible replacements; computed once per module."""
-
-    called_names: dict[int, set[str]]
-    called_methods: dict[int, set[str]]
-    attributes: set[str]
-    self_attributes: set[str]
-    keywords: set[str]
-    int_literals: set[int]
-    conditions: list[str]
-
-
-def module_facts(module: ast.Module, module_source: str) -> ModuleFacts:
-    called_names: dict[int, set[str]] = defaultdict(set)
-    called_methods: dict[int, set[str]] = defaultdict(set)
-    attributes: set[str] = set()
-    self_attributes: set[str] = set()
-    keywords: set[str] = set()
-    ints: set[int] = set()
-    conditions: list[str] = []
-    lines = module_source.splitlines()
-    for node in ast.walk(module):
-        if isinstance(node, ast.Call):
-            count = len(node.args) + len(node.keywords)
-            if isinstance(node.func, ast.Name):
-                called_names[count].add(node.func.id)
-            elif isinstance(node.func, ast.Attribute):
-                called_methods[count].add(node.func.attr)
-            keywords.update(k.arg for k in node.keywords if k.arg)
-        elif isinstance(node, ast.Attribute):
-            attributes.add(node.attr)
-            if isinstance(node.value, ast.Name) and node.value.id == "self":
-                self_attributes.add(node.attr)
-        elif isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) < 10**6:
-            ints.add(node.value)
-        elif isinstance(node, ast.If | ast.While) and isinstance(
-            node.test, ast.Compare | ast.Name | ast.Attribute | ast.Call
-        ):
-            test = node.test
-            if test.lineno == test.end_lineno and test.lineno <= len(lines):
-                line = lines[test.lineno - 1]
-                segment = line.encode("utf-8")[test.col_offset : test.end_col_offset].decode(
-                    "utf-8", "ignore"
-                )
-                if 0 < len(segment) < 60:
-                    conditions.append(segment)
-    return ModuleFacts(
-        called_names, called_methods, attributes, self_attributes, keywords, ints, conditions
-    )
-
-
-def _scope_for(facts: ModuleFacts, func: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
-    args = func.args
-    params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
-    if args.vararg:
-        params.append(args.vararg.arg)
-    if args.kwarg:
-        params.append(args.kwarg.arg)
-    assigned: dict[str, int] = {}
-    for node in ast.walk(func):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            assigned[node.id] = min(assigned.get(node.id, 10**9), node.lineno)
-    return _Scope(
-        params,
-        assigned,
-        facts.called_names,
-        facts.called_methods,
-        facts.attributes,
-        facts.self_attributes,
-        facts.keywords,
-        facts.int_literals,
-        facts.conditions,
-    )
 
 
 def _between(source: str, start: int, end: int, token: str) -> int | None:
@@ -365,8 +153,8 @@ class Injector:
         end = func.end_lineno or func.lineno
         self.source = "".join(lines[first - 1 : end])
         self.func = func
-        self.offsets = _Offsets(self.source)
-        self.scope = _scope_for(facts, func)
+        self.offsets = Offsets(self.source)
+        self.scope = scope_for(facts, func)
 
     # Positions inside the snippet: ast lines are module lines.
     def _span(self, node: ast.AST) -> tuple[int, int]:
@@ -728,18 +516,6 @@ class Injector:
         at = left_end + segment.index(segment.strip())
         new = self.rng.choice(_CMP_SWAPS[token])
         return Edit(at, at + len(segment.strip()), new, segment.strip())
-
-
-def functions(
-    module: ast.Module, min_lines: int = 3, max_lines: int = 80
-) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    out = []
-    for node in ast.walk(module):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            size = (node.end_lineno or node.lineno) - node.lineno + 1
-            if min_lines <= size <= max_lines:
-                out.append(node)
-    return out
 
 
 def mutate(

@@ -23,6 +23,12 @@ def _entropy() -> Analyzer:
     return EntropyAnalyzer()
 
 
+def _static() -> Analyzer:
+    from bot.analyzers.static import StaticAnalyzer
+
+    return StaticAnalyzer()
+
+
 def _verify() -> Analyzer:
     from bot.analyzers.verify import VerifyAnalyzer
 
@@ -34,6 +40,7 @@ FACTORIES: dict[str, Callable[[], Analyzer]] = {
     "semgrep": SemgrepAnalyzer,
     "detector": _detector,
     "entropy": _entropy,
+    "static": _static,
     "verify": _verify,
 }
 NAMES = tuple(FACTORIES)

@@ -1,58 +1,36 @@
-"""The bug detector as an analyzer: risk on every changed Python hunk, and findings (with a
-repair where the model names one) at the configured paranoia."""
+"""The diff-aware bug detector as an analyzer: every changed Python hunk is read as an edit
+(removed and added tokens aligned, the enclosing function on both sides), scored with a
+calibrated risk and its reasons, and the riskiest line of each hunk becomes a finding that the
+paranoia level shows or not. No suggestion: the detector says what changed and why it is
+risky; it does not guess a repair."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from bot.core.model import Finding, HunkScore
+from bot.core.model import FileDiff, Finding, HunkScore
 from bot.core.ports import AnalysisRequest, AnalyzerOutput
-from engine.suggest import token_suggestion
-from review_models.mechanical import formatting_only
-
-_MESSAGES = {
-    "wrong-identifier": "`{tok}` looks like the wrong variable here{fix}.",
-    "wrong-operand": "`{tok}` looks like the wrong operand here{fix}.",
-    "wrong-function": "`{tok}` looks like the wrong function to call here{fix}.",
-    "wrong-attribute": "`.{tok}` looks like the wrong attribute here{fix}.",
-    "wrong-literal": "`{tok}` looks off{fix}.",
-    "wrong-boolean": "`{tok}` looks inverted{fix}.",
-    "wrong-operator": "`{tok}` looks like the wrong operator{fix}.",
-    "wrong-caller": "the method is called on `{tok}`; it looks like the wrong object{fix}.",
-    "wrong-keyword": "the keyword `{tok}` looks wrong{fix}.",
-    "wrong-comparison": "`{tok}` looks like the wrong comparison{fix}.",
-    "missing-argument": "this call looks like it is missing an argument.",
-    "extra-argument": "this call looks like it has one argument too many.",
-    "missing-wrapping-call": "`{tok}` may need a wrapping call here (such as `len(...)` or "
-    "`int(...)`).",
-    "condition-clause-dropped": "this condition looks incomplete: a clause may be missing.",
-    "condition-clause-added": "this condition has a clause that may not belong.",
-    "missing-method-call": "`{tok}` may be missing a method call (such as `.strip()`).",
-    "negation": "this condition may be inverted (a `not` added or dropped).",
-    "swapped-arguments": "these arguments may be in the wrong order.",
-}
 
 
-def _message(family: str, token: str, fix: str | None, risk: float, line_share: float) -> str:
-    if (
-        fix is not None
-        and family == "wrong-comparison"
-        and {token, fix} in ({"<", "<="}, {">", ">="})
-    ):
-        body = f"`{token}` here looks like an off-by-one; did you mean `{fix}`?"
-    elif fix is not None and family == "wrong-literal" and token.isdigit() and fix.isdigit():
-        body = f"`{token}` looks off by one; did you mean `{fix}`?"
-    else:
-        template = _MESSAGES.get(family, "this line looks like it holds a bug.")
-        hint = f"; did you mean `{fix}`" if fix is not None else ""
-        body = template.format(tok=token, fix=hint)
-        body = body[0].upper() + body[1:]
-        if hint:
-            body = body.rstrip(".") + "?"
+def _sides(request: AnalysisRequest, file: FileDiff) -> tuple[list[str], list[str]]:
+    """The new and old lines of a file; the old side from the new one and the hunks when
+    the post-image is there (exact), else from the base tree, else the diff alone."""
+    from review_models.detector.edits import pre_image
+
+    text = request.text(file.path)
+    if text is not None:
+        new = text.split("\n")
+        return new, pre_image(new, file)
+    data = request.base.read(file.old_path or file.path)
+    old = data.decode("utf-8", "replace").split("\n") if data is not None else []
+    return file.partial_text().split("\n"), old
+
+
+def _message(reasons: tuple[str, ...], risk: float, share: float) -> str:
+    body = "; ".join(reasons) if reasons else "this edit looks like it may introduce a bug"
     return (
-        f"{body} (bug detector: risk {risk:.2f} that this hunk holds a bug, "
-        f"{line_share:.0%} of it on this line)"
+        f"{body[0].upper()}{body[1:]} (bug detector: risk {risk:.2f} that this edit introduces "
+        f"a bug, {share:.0%} of it on this line)"
     )
 
 
@@ -68,62 +46,42 @@ class DetectorAnalyzer:
         self.thresholds: Mapping[str, float] = self._model.thresholds
 
     def analyze(self, request: AnalysisRequest, deadline: float) -> AnalyzerOutput:
-        from review_models.detector.windows import windows_for
+        from review_models.detector.edits import edit_of
 
-        jobs: list[tuple[str, int, Any]] = []
-        sources: dict[str, str] = {}
-        risk: dict[tuple[str, int], float] = {}
+        scores: list[HunkScore] = []
+        findings: list[Finding] = []
+        skipped = 0
         for file in request.diff.files:
-            if file.language != "python" or file.status == "deleted":
+            if file.status in ("deleted", "binary") or not file.hunks:
                 continue
-            text = request.text(file.path)
-            lines = (text if text is not None else file.partial_text()).split("\n")
-            sources[file.path] = "\n".join(lines)
+            if file.language != "python":
+                skipped += 1
+                continue
+            new, old = _sides(request, file)
             for hunk in file.hunks:
-                if formatting_only(
-                    [line.text for line in hunk.removed], [line.text for line in hunk.added]
-                ):
-                    risk[(file.path, hunk.index)] = 0.0  # a reformat cannot add a token bug
+                edit = edit_of(file.path, hunk, new, old)
+                if not any(block.ops for block in edit.blocks):
+                    # The tokens did not change (formatting, comments): no token bug.
+                    scores.append(HunkScore(file.path, hunk.index, risk=0.0))
                     continue
-                for window in windows_for(lines, hunk.touched_new_lines):
-                    jobs.append((file.path, hunk.index, window))
-        results = self._model.score([job[2] for job in jobs])
-        best: dict[tuple[str, int], tuple[float, Any, Any]] = {}
-        for (path, hunk_index, window), result in zip(jobs, results, strict=True):
-            key = (path, hunk_index)
-            risk[key] = max(risk.get(key, 0.0), result.probability)
-            if key not in best or result.probability > best[key][0]:
-                best[key] = (result.probability, window, result)
-        findings = []
-        for (path, _), (probability, window, result) in best.items():
-            if not result.line_probs:
-                continue
-            token = window.tokens[result.top_token]
-            line = token.line
-            share = result.line_probs.get(line, 0.0)
-            fix_text = None
-            suggestion = None
-            repair = result.repair
-            if repair is not None and repair.confidence >= 0.4 and token.line == line:
-                last = window.tokens[repair.token + repair.width - 1]
-                suggestion = token_suggestion(
-                    sources[path], line, token.col, last.end_col, repair.text
+                result = self._model.score(edit)
+                scores.append(
+                    HunkScore(file.path, hunk.index, risk=result.probability, reasons=result.reasons)
                 )
-                fix_text = repair.text if suggestion is not None else None
-            findings.append(
-                Finding(
-                    path=path,
-                    line=line,
-                    end_line=line,
-                    severity="warning",
-                    source=self.name,
-                    rule=result.family,
-                    message=_message(result.family, token.text, fix_text, probability, share),
-                    score=probability,
-                    suggestion=suggestion,
+                share = result.line_shares.get(result.top_line, 0.0)
+                findings.append(
+                    Finding(
+                        path=file.path,
+                        line=result.top_line,
+                        end_line=result.top_line,
+                        severity="warning",
+                        source=self.name,
+                        rule=result.rule,
+                        message=_message(result.reasons, result.probability, share),
+                        score=result.probability,
+                    )
                 )
-            )
-        scores = tuple(HunkScore(path, index, risk=value) for (path, index), value in risk.items())
-        return AnalyzerOutput(
-            scores=scores, findings=tuple(findings), detail=f"{len(jobs)} windows scored"
-        )
+        detail = f"{len(scores)} hunks scored"
+        if skipped:
+            detail += f"; {skipped} non-Python file(s) skipped"
+        return AnalyzerOutput(scores=tuple(scores), findings=tuple(findings), detail=detail)

@@ -174,6 +174,7 @@ class HunkScore:
     repeats: int = 0  # how many later hunks repeat this hunk's edit
     line_heat: tuple[tuple[int, float], ...] = ()  # (new line, surprisal in bits)
     flags: frozenset[str] = frozenset()  # e.g. "dangerous"
+    reasons: tuple[str, ...] = ()  # why the risk is what it is ("comparison `<` changed ...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,7 @@ class ScoredHunk:
     attention: Attention
     note: str | None = None  # the one-line note a collapsed (skim) hunk shows
     line_heat: tuple[tuple[int, float], ...] = ()
+    reasons: tuple[str, ...] = ()  # why the risk is what it is, strongest first
 
 
 @dataclass(frozen=True, slots=True)

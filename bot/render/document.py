@@ -43,6 +43,7 @@ def _hunk(hunk: ScoredHunk, lines: bool, clamp: float) -> dict[str, Any]:
         "risk": _round(hunk.risk, 3),
         "entropy": _round(hunk.entropy, 2),
         "attention": hunk.attention,
+        "reasons": list(hunk.reasons),
     }
     if hunk.hunk.section:
         out["section"] = hunk.hunk.section

@@ -7,6 +7,7 @@ or dangerous."""
 from __future__ import annotations
 
 from bot.core.model import Attention, HunkScore
+from bot.review.risk import combine as risk_of
 
 RISK_SCRUTINIZE = 0.5
 
@@ -25,10 +26,10 @@ def attention_for(score: HunkScore, generated: bool = False) -> Attention:
 
 def merge(path: str, hunk: int, parts: list[HunkScore]) -> HunkScore:
     """Fold several analyzers' scores for one hunk into one."""
-    risk = max((p.risk for p in parts if p.risk is not None), default=None)
+    risk, reasons = risk_of(parts)  # one calibrated risk from every signal, with reasons
     entropy = next((p.entropy for p in parts if p.entropy is not None), None)
     mechanical = next((p.mechanical for p in parts if p.mechanical), None)
     heat = next((p.line_heat for p in parts if p.line_heat), ())
     repeats = max((p.repeats for p in parts), default=0)
     flags: frozenset[str] = frozenset().union(*(p.flags for p in parts)) if parts else frozenset()
-    return HunkScore(path, hunk, risk, entropy, mechanical, repeats, heat, flags)
+    return HunkScore(path, hunk, risk, entropy, mechanical, repeats, heat, flags, reasons)

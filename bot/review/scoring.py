@@ -40,7 +40,11 @@ def _file_hunks(file: FileDiff, parts: Parts, skipped: bool) -> tuple[ScoredHunk
         note = merged.mechanical
         if merged.repeats and not note:
             note = f"{merged.repeats} repeated edits like this one"
-        hunks.append(ScoredHunk(hunk, merged.risk, merged.entropy, level, note, merged.line_heat))
+        hunks.append(
+            ScoredHunk(
+                hunk, merged.risk, merged.entropy, level, note, merged.line_heat, merged.reasons
+            )
+        )
     return tuple(hunks)
 
 

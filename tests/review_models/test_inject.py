@@ -9,7 +9,9 @@ import re
 
 import pytest
 
-from review_models.inject import FAMILIES, FAMILY_WEIGHTS, functions, module_facts, mutate
+from review_models.facts import functions, module_facts
+from review_models.inject import mutate
+from review_models.labels import FAMILIES, FAMILY_WEIGHTS
 
 SOURCE = """
 import os
