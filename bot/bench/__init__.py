@@ -45,6 +45,7 @@ BENCHES: dict[str, str] = {
     "verify": "bot.bench.verify",
     "detector": "bot.bench.detector",
     "entropy": "bot.bench.entropy",
+    "engine": "bot.bench.engine",
     "page": "bot.bench.page",
     "scale": "bot.bench.scale",
 }

@@ -46,7 +46,7 @@ def backend_from(choice: str | None, environ: Any = os.environ) -> tuple[Any, st
     from engine.backends import open_backend
 
     kind = choice or environ.get("REDLINE_ENGINE") or "local"
-    if kind == "none":
+    if kind in ("none", "off"):
         return None, None
     try:
         return (

@@ -8,142 +8,18 @@ projects held out). Nothing built here is committed: it lives in `--work`.
 
 from __future__ import annotations
 
-import ast
-import gzip
 import itertools
 import json
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-# Whole projects the fixer never trains on: `redline bench engine` measures on them.
-HELD_OUT_PROJECTS = frozenset(
-    {
-        "pallets/click",
-        "psf/requests",
-        "python-attrs/attrs",
-        "more-itertools/more-itertools",
-        "dateutil/dateutil",
-    }
-)
+from bot.bench.fix_pairs import HELD_OUT_PROJECTS, injected_pairs, real_pairs
+
 VERSION = "2026.12.01"
-
-
-def injected_pairs(split: str, limit: int, seed: int, per_file: int = 2) -> Iterator[object]:
-    """Injected bugs in functions of corpus files of `split` (train, val or test packages)."""
-    from engine.training.data import Pair, family_message
-    from review_models.corpus import collect, read_source
-    from review_models.facts import functions, module_facts
-    from review_models.inject import mutate
-
-    rng = random.Random(seed)
-    files = [f for f in collect() if f.split == split]
-    rng.shuffle(files)
-    made = 0
-    for item in files:
-        source = read_source(item)
-        if source is None or len(source) > 60_000:
-            continue
-        try:
-            module = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-        facts = module_facts(module, source)
-        candidates = functions(module)
-        rng.shuffle(candidates)
-        old = source.split("\n")
-        for func in candidates[:per_file]:
-            mutation = mutate(source, facts, func, rng)
-            if mutation is None:
-                continue
-            first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
-            end = func.end_lineno or func.lineno
-            snippet = mutation.source.split("\n")
-            if snippet and snippet[-1] == "":
-                snippet = snippet[:-1]
-            buggy = "\n".join(old[: first - 1] + snippet + old[end:])
-            if buggy == source:
-                continue
-            line = first + mutation.line - 1
-            path = f"{item.package.replace('stdlib:', '')}/{Path(item.path).name}"
-            yield Pair(
-                path,
-                buggy,
-                source,
-                line,
-                line + mutation.buggy.count("\n"),
-                family_message(mutation.family, mutation.buggy),
-                rule=f"detector:{mutation.family}",
-                origin="injected",
-            )
-            made += 1
-            if made >= limit:
-                return
-
-
-def _records(data: Path) -> Iterator[dict[str, object]]:
-    kinds: list[dict[str, object]] = []
-    classes = data / "fixes2.classes.jsonl"
-    if classes.exists():
-        kinds = [json.loads(line) for line in classes.read_text(encoding="utf-8").splitlines()]
-    for name in ("fixes.jsonl.gz", "fixes2.jsonl.gz"):
-        path = data / name
-        if not path.exists():
-            continue
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            for index, line in enumerate(handle):
-                record = json.loads(line)
-                if name == "fixes2.jsonl.gz" and index < len(kinds):
-                    kind = kinds[index]
-                    if kind.get("kind") != "code" or kind.get("duplicate_of") is not None:
-                        continue
-                yield record
-
-
-def real_pairs(data: Path, held_out: bool) -> Iterator[object]:
-    """One pair per hunk of each real fix: the buggy post-image with only that hunk reverted."""
-    from bot.core.diff import parse_diff
-    from bot.core.errors import DiffParseError
-    from engine.training.data import GENERIC_MESSAGE, Pair
-
-    for record in _records(data):
-        if (str(record["repo"]) in HELD_OUT_PROJECTS) != held_out:
-            continue
-        try:
-            diff = parse_diff(str(record["pr_diff"]))
-        except DiffParseError:
-            continue
-        files = record.get("files") or {}
-        assert isinstance(files, dict)
-        for file in diff.files:
-            text = files.get(file.path)
-            if not isinstance(text, str) or not file.path.endswith(".py"):
-                continue
-            lines = text.split("\n")
-            for hunk in file.hunks:
-                added = sorted(hunk.added_line_numbers)
-                touched = sorted(hunk.touched_new_lines)
-                span = added or touched
-                if not span:
-                    continue
-                first, last = span[0], span[-1]
-                removed = [line.text for line in hunk.removed]
-                # Revert this hunk alone: the added block becomes the removed block.
-                if added:
-                    fixed = lines[: first - 1] + removed + lines[last:]
-                else:
-                    fixed = lines[:first] + removed + lines[first:]
-                yield Pair(
-                    file.path,
-                    text,
-                    "\n".join(fixed),
-                    first,
-                    last,
-                    GENERIC_MESSAGE,
-                    rule="real-fix",
-                    origin=f"real:{record['repo']}",
-                )
+# Pairs per source: sized for about an hour of one (shared) core; more is better.
+INJECTED = 1500
+REAL = 700
 
 
 def build_tokenizer(work: Path, log: object) -> object:
@@ -196,11 +72,11 @@ def run(
     if cached.exists():
         sets = torch.load(cached, weights_only=False)
     else:
-        pairs: list[object] = list(injected_pairs("train", 3500, seed=0))
+        pairs: list[object] = list(injected_pairs("train", INJECTED, seed=0))
         if data is not None:
-            pairs += list(itertools.islice(real_pairs(data, held_out=False), 2500))
+            pairs += list(itertools.islice(real_pairs(data, held_out=False), REAL))
         made = list(examples(pairs, tokenizer, config.context, 256))  # type: ignore[arg-type]
-        val = list(examples(injected_pairs("val", 200, seed=1), tokenizer, config.context, 256))  # type: ignore[arg-type]
+        val = list(examples(injected_pairs("val", 100, seed=1), tokenizer, config.context, 256))  # type: ignore[arg-type]
         sets = {"train": shuffled(made, 0), "val": val}
         torch.save(sets, cached)
     counts: dict[str, int] = {}

@@ -39,6 +39,9 @@ class Settings:
     gitlab_token: Secret | None = None
     gitlab_url: str = "https://gitlab.com"
     host_adapter: str | None = None  # "files:DIR" for the file-backed demo host
+    engine: str | None = None  # the fix engine's backend: local | vllm | openai | off
+    engine_url: str | None = None  # an OpenAI-compatible server's base URL (backend openai)
+    engine_model: str | None = None  # the model the backend serves (a name or a directory)
     marker_secret: Secret | None = None  # signs the fingerprint markers in the bot's comments
     page_secret: Secret | None = None  # signs the review page links in summary comments
     public_url: str | None = None  # the service's public base URL, for those links
@@ -126,6 +129,12 @@ def _public_url(name: str, value: str) -> str:
     if any(c.isspace() or c in "()<>[]\"'`" for c in value):
         raise ConfigError(f"{name} must be a plain http(s) URL")
     return value.rstrip("/")
+
+
+def _engine(name: str, value: str) -> str:
+    if value not in ("local", "vllm", "openai", "off"):
+        raise ConfigError(f"{name} must be local, vllm, openai or off, got {value!r}")
+    return value
 
 
 def _logins(name: str, value: str) -> tuple[str, ...]:
@@ -236,6 +245,16 @@ VARIABLES: tuple[Variable, ...] = (
         "host_adapter",
         _host_adapter,
         "files:DIR: the file-backed demo host (dry runs, demos, tests)",
+    ),
+    Variable("ENGINE", "engine", _engine, "fix engine backend: local, vllm, openai or off"),
+    Variable(
+        "ENGINE_URL",
+        "engine_url",
+        _url("http", "https"),
+        "OpenAI-compatible server for model fixes (e.g. http://127.0.0.1:8000/v1)",
+    ),
+    Variable(
+        "ENGINE_MODEL", "engine_model", lambda _n, v: v, "model the engine serves (name or dir)"
     ),
     Variable(
         "PAGE_SECRET",
