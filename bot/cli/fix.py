@@ -118,7 +118,11 @@ def run(args: argparse.Namespace) -> int:
     intake = take_in(source.diff, source.post, config)
     request = AnalysisRequest(intake.reviewed, intake.texts, config, source.base)
     backend, error = backend_from(args.engine)
-    fixed = attach_fixes(result, request, backend, backend_error=error)
+    try:
+        fixed = attach_fixes(result, request, backend, backend_error=error)
+    finally:
+        if backend is not None:
+            backend.close()
     fixes = non_overlapping(fixed.fixes)
     if args.format == "json":
         write(args, dumps(fixed))

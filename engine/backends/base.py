@@ -162,5 +162,11 @@ class Backend(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional capability, no-op by default
         """Release what the backend holds (sockets, model memory)."""
 
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 __all__ = ["Backend", "Completion", "Cost", "EngineError", "FinishReason", "Request", "Speculation"]
