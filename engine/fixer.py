@@ -161,6 +161,24 @@ def model_candidate(finding: Finding, task: FixPrompt, completion: Completion) -
     )
 
 
+def warm(backend: Backend, texts: Mapping[str, str | None], options: Options | None = None) -> int:
+    """Fill the backend's prefix cache with the shared prefix of every changed file, ahead of
+    the findings (called when a pull request opens). Returns how many prefixes were sent."""
+    from engine.prompt import shared_prefix
+
+    options = options or Options()
+    budget = backend.context_window - options.max_answer_tokens // 2
+    sent = 0
+    for path, text in texts.items():
+        if text is None:
+            continue
+        prefix = shared_prefix(path, text, options.rules, budget, backend.count_tokens)
+        if prefix is not None:
+            backend.warm(prefix)
+            sent += 1
+    return sent
+
+
 def _ask(
     backend: Backend, asks: list[tuple[Finding, FixPrompt, Request]]
 ) -> list[Completion | EngineError]:

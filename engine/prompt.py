@@ -154,6 +154,18 @@ def _widest(costs: Sequence[int], task: FixPrompt, room: int) -> int:
     return low
 
 
+def shared_prefix(
+    path: str, text: str, rules: Sequence[str], budget: int, count: Callable[[str], int]
+) -> str | None:
+    """The prefix every finding of this file will share (the whole file), or None when the
+    file is too large for it and each finding gets its own window."""
+    lines = text.splitlines(keepends=True)
+    prefix = INSTRUCTIONS + _rules_block(rules) + _file_block(path, lines, 1, len(lines))
+    if len(prefix.encode("utf-8", "surrogatepass")) > 16 * budget or count(prefix) > budget:
+        return None
+    return prefix
+
+
 def answer_for(region: str) -> str:
     """The answer text that rewrites the region into `region` (training targets)."""
     if region and not region.endswith("\n"):

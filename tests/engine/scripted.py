@@ -16,6 +16,10 @@ class Scripted(Backend):
     def __init__(self, answer: Callable[[Request], Completion | EngineError]) -> None:
         self.answer = answer
         self.requests: list[Request] = []
+        self.warmed: list[str] = []
+
+    def warm(self, prefix: str) -> None:
+        self.warmed.append(prefix)
 
     def complete(self, request: Request) -> Completion:
         self.requests.append(request)
