@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.diff import parse_diff, unquote_path
+from bot.core.diff import _check_complete, parse_diff, unquote_path
 from bot.core.errors import DiffParseError
+from bot.core.model import Diff
 from tests.conftest import Repo
 
 
@@ -168,3 +169,101 @@ def test_unquote_c_style_paths() -> None:
     assert unquote_path('"b/\\303\\274 name.py"') == "b/ü name.py"
     assert unquote_path('"a/tab\\there"') == "a/tab\there"
     assert unquote_path("b/plain.py\t") == "b/plain.py"
+
+
+LF_DIFF = (
+    "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@ def f():\n a\n-b\n+c\n \n"
+)
+
+
+def _shape(diff: Diff) -> list[tuple[str, str, list[tuple[str, str, int | None, int | None]]]]:
+    return [
+        (
+            f.path,
+            f.status,
+            [(ln.kind, ln.text, ln.old_no, ln.new_no) for h in f.hunks for ln in h.lines],
+        )
+        for f in diff.files
+    ]
+
+
+def test_a_crlf_transported_diff_reads_like_the_lf_one() -> None:
+    crlf = parse_diff(LF_DIFF.replace("\n", "\r\n"))
+    lf = parse_diff(LF_DIFF)
+    assert _shape(crlf) == _shape(lf)
+    assert crlf.files[0].hunks[0].section == "def f():"  # no CR left on the header either
+    assert crlf.files[0].path == "x.py"
+    # The transport's line endings are recorded: the file is written with CRLF.
+    assert crlf.files[0].crlf and not lf.files[0].crlf
+
+
+def test_a_crlf_transported_diff_as_bytes() -> None:
+    diff = parse_diff(LF_DIFF.replace("\n", "\r\n").encode())
+    assert diff.files[0].path == "x.py" and diff.files[0].crlf
+
+
+def test_an_lf_diff_of_crlf_files_strips_and_records_the_crs() -> None:
+    text = (
+        "diff --git a/w.py b/w.py\n--- a/w.py\n+++ b/w.py\n@@ -1,2 +1,2 @@\n"
+        " keep\r\n-old\r\n+new\r\n"
+    )
+    file = parse_diff(text).files[0]
+    assert file.crlf
+    assert [(ln.kind, ln.text) for ln in file.hunks[0].lines] == [
+        ("ctx", "keep"),
+        ("del", "old"),
+        ("add", "new"),
+    ]
+
+
+def test_a_crlf_transported_diff_of_crlf_files() -> None:
+    # Mail carries the diff with CRLF, and the file had CRLF too: one CR is the transport's.
+    text = LF_DIFF.replace("\n", "\r\n").replace("\r\n a\r\n", "\r\n a\r\r\n")
+    lines = parse_diff(text).files[0].hunks[0].lines
+    assert [ln.text for ln in lines] == ["a", "b", "c", ""]
+
+
+def test_an_lf_diff_keeps_lone_crs_inside_lines() -> None:
+    text = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\rc\n"
+    file = parse_diff(text).files[0]
+    assert [ln.text for ln in file.hunks[0].lines] == ["a", "b\rc"]
+    assert not file.crlf
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: only the first file header decides whether the diff was carried with CRLF; "
+    "a later file carried with CRLF keeps the CR in its path ('y\\r')",
+)
+def test_files_carried_with_different_line_endings() -> None:
+    lf = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+    crlf = "--- a/y\r\n+++ b/y\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n"
+    assert [f.path for f in parse_diff(lf + crlf).files] == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A hunk header with no file to belong to, after a complete file.
+        "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\nsome text\n@@ -5 +5 @@\n-c\n+d\n",
+        # A hunk after a binary file's line.
+        "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\nBinary files a/y and b/y differ\n"
+        "@@ -5 +5 @@\n-c\n+d\n",
+        # A hunk after a hunkless rename's headers.
+        "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\nrename from y\nrename to z\n@@ -5 +5 @@\n-c\n+d\n",
+        # A CRLF-transported diff whose second hunk header is broken.
+        LF_DIFF.replace("\n", "\r\n") + "@@ -9 +9 @\r\n-x\r\n+y\r\n",
+    ],
+)
+def test_a_diff_whose_hunk_headers_cannot_all_be_read_is_refused(text: str) -> None:
+    # Never an empty or partial review that passes: the whole diff is refused.
+    with pytest.raises(DiffParseError):
+        parse_diff(text)
+
+
+def test_every_hunk_header_must_become_a_hunk() -> None:
+    # The last check, whichever parser misses a hunk: the header count must match.
+    text = LF_DIFF + "@@ -9 +9 @@\n-x\n+y\n"
+    with pytest.raises(DiffParseError, match="2 hunk headers but 1 hunks could be read"):
+        _check_complete(text, parse_diff(LF_DIFF).files)
+    _check_complete(text, parse_diff(text).files)  # complete: no error
