@@ -13,7 +13,6 @@ from bot.cli.main import main
 from bot.render.document import schema
 
 SCHEMA = schema()
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 class Repo:

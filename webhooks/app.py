@@ -4,9 +4,11 @@ slow work. Health, readiness, metrics and the review read API too."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -15,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core.errors import RedlineError
+from bot.core.errors import RedlineError, StoreError, StoreRejected
 from bot.core.jobs import Accepted
 from bot.core.ports import ServiceStore
 from webhooks.batching import Batcher
 from webhooks.config import WebhookConfig
-from webhooks.intake import ROUTES, Delivery, Refusal
+from webhooks.intake import ROUTES, Delivery, Refusal, authorized_before_body
 from webhooks.metrics import Metrics
 from webhooks.openapi import OPENAPI
 from webhooks.pages import page_routes
@@ -37,21 +39,61 @@ class Publisher:
 
 
 def _problem(status: int, reason: str) -> JSONResponse:
-    return JSONResponse({"error": reason}, status_code=status)
+    """An RFC 9457 problem document (with `error`, which clients of earlier versions read)."""
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": reason,
+        "error": reason,
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
+class TooLarge(Exception):
+    pass
+
+
+class BodyBudget:
+    """Bytes of request bodies buffered at once, over all connections: strangers who hold many
+    slow uploads open cannot make the service buffer more than this before signatures are
+    checked (each body is also capped, and must arrive within a time limit)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, size: int) -> bool:
+        if self.used + size > self.limit:
+            return False
+        self.used += size
+        return True
+
+    def give(self, size: int) -> None:
+        self.used -= size
+
+
+async def _read_body(request: Request, limit: int, budget: BodyBudget) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
+        raise TooLarge
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            if not budget.take(len(chunk)):
+                raise BusyError
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge
+            chunks.append(chunk)
+    finally:
+        budget.give(size)
     return b"".join(chunks)
+
+
+class BusyError(Exception):
+    pass
 
 
 def _outcome(delivery: Delivery, accepted: Accepted) -> str:
@@ -66,9 +108,13 @@ def create_app(
     store: ServiceStore,
     publisher: Publisher,
     metrics: Metrics | None = None,
+    checks: Mapping[str, Callable[[], bool]] | None = None,
 ) -> Starlette:
-    metrics = metrics or Metrics(store.queue.counts)
-    batcher = Batcher(store.deliveries.accept_many)
+    """`checks` are extra readiness conditions (the models being loaded, say)."""
+    metrics = metrics or Metrics(lambda: store.queue.counts())
+    batcher = Batcher(lambda items: store.deliveries.accept_many(items))
+    extra_checks = dict(checks or {})
+    budget = BodyBudget(config.buffered_bytes)
 
     def refuse(host: str, refusal: Refusal) -> Response:
         metrics.deliveries.labels(host, refusal.event, refusal.label).inc()
@@ -96,9 +142,18 @@ def create_app(
         secret = config.secret_for(host)
         if not secret:
             return _problem(404, f"{host} webhooks are not configured")
-        body = await _read_body(request, config.max_body_bytes)
-        if body is None:
+        if authorized_before_body(host, request.headers, secret) is False:
+            return refuse(host, Refusal(401, "bad or missing signature", "unauthorized"))
+        try:
+            body = await asyncio.wait_for(
+                _read_body(request, config.max_body_bytes, budget), config.body_timeout
+            )
+        except TooLarge:
             return refuse(host, Refusal(413, "body too large", "too-large"))
+        except BusyError:
+            return refuse(host, Refusal(503, "too many bodies in flight; retry", "busy"))
+        except TimeoutError:
+            return refuse(host, Refusal(408, "the body did not arrive in time", "timeout"))
         parsed = ROUTES[host](request.headers, body, secret, config)
         if isinstance(parsed, Refusal):
             return refuse(host, parsed)
@@ -107,6 +162,9 @@ def create_app(
             return JSONResponse({"ok": True})
         try:
             accepted = await store_delivery(parsed)
+        except StoreRejected as exc:
+            # This delivery alone cannot be stored (the batch was retried one by one).
+            return refuse(host, Refusal(400, str(exc), "bad-request", parsed.event))
         except RedlineError as exc:
             # Not acknowledged, so the host can redeliver; nothing was half-stored.
             log.error("store unavailable", extra={"host": host, "error": str(exc)})
@@ -145,10 +203,12 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        store_ok = await run_in_threadpool(store.ping)
-        queue_ok = await run_in_threadpool(publisher.ping)
-        status = 200 if store_ok and queue_ok else 503
-        return JSONResponse({"store": store_ok, "queue": queue_ok}, status_code=status)
+        state = {
+            "store": await run_in_threadpool(store.ping),
+            "queue": await run_in_threadpool(publisher.ping),
+        }
+        state.update({name: check() for name, check in extra_checks.items()})
+        return JSONResponse(state, status_code=200 if all(state.values()) else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
         data = await run_in_threadpool(metrics.render)
@@ -160,9 +220,12 @@ def create_app(
         if not token or not given.startswith("Bearer ") or not token.matches(given[7:]):
             return _problem(401, "a valid bearer token is required")
         raw = request.path_params["review_id"]
-        if not raw.isdigit() or len(raw) > 18:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
             return _problem(404, "no such review")
-        found = await run_in_threadpool(store.reviews.review, int(raw))
+        try:
+            found = await run_in_threadpool(store.reviews.review, int(raw))
+        except StoreError:
+            return _problem(503, "store unavailable; retry later")
         if found is None:
             return _problem(404, "no such review")
         return JSONResponse(found)

@@ -34,11 +34,29 @@ class Batcher:
                 batch.append(queue.get_nowait())
             try:
                 results = await run_in_threadpool(self.accept_many, [item for item, _ in batch])
-            except Exception as exc:  # every waiter learns the store failed
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exception=exc)
+                    continue
+                # One bad delivery must not fail its neighbours: each is tried alone.
+                for item, future in batch:
+                    try:
+                        (result,) = await run_in_threadpool(self.accept_many, [item])
+                    except Exception as alone:
+                        _settle(future, exception=alone)
+                    else:
+                        _settle(future, result=result)
                 continue
             for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+                _settle(future, result=result)
+
+
+def _settle(
+    future: asyncio.Future[Any], result: Any = None, exception: BaseException | None = None
+) -> None:
+    if future.done():
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)

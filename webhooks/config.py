@@ -18,6 +18,8 @@ class WebhookConfig:
     review_drafts: bool = False
     bot_logins: tuple[str, ...] = ("redline[bot]",)
     max_body_bytes: int = 25 * 1024 * 1024
+    buffered_bytes: int = 128 * 1024 * 1024  # all request bodies being read at once
+    body_timeout: float = 20.0  # seconds for a whole body to arrive
 
     def secret_for(self, host: str) -> Secret | None:
         return self.github_secret if host == "github" else self.gitlab_token

@@ -60,6 +60,12 @@ def _optional_int(data: Any, *path: str) -> int | None:
         return None
 
 
+def _triggers(repo: str, number: int, commenter: str, comment_id: int) -> tuple[str, ...]:
+    """A comment starts a job once; a commenter's reruns of one pull request are limited to
+    one a window (the store applies the window: this code reads no clock)."""
+    return (f"comment:{comment_id}", f"rerun:{repo}#{number}:{commenter}")
+
+
 def github(
     event: str, payload: Any, *, review_drafts: bool = False, bot_logins: tuple[str, ...] = ()
 ) -> Decision:
@@ -118,16 +124,20 @@ def github(
             return ignore("comment on an issue, not a pull request")
         if not COMMAND.search(str(_get(payload, "comment", "body"))):
             return ignore("comment without /redline review")
+        repo = _str(payload, "repository", "full_name")
+        number = _int(issue, "number")
+        commenter = _str(payload, "comment", "user", "login")
         return Decision(
             "review",
             "/redline review",
             JobSpec(
                 host="github",
-                repo=_str(payload, "repository", "full_name"),
-                pr=_int(issue, "number"),
+                repo=repo,
+                pr=number,
                 installation_id=installation_id,
                 kind="rerun",
-                payload={"event": "issue_comment"},
+                payload={"event": "issue_comment", "commenter": commenter},
+                trigger_keys=_triggers(repo, number, commenter, _int(payload, "comment", "id")),
             ),
         )
     if event == "check_run":
@@ -197,17 +207,25 @@ def gitlab(
         if not COMMAND.search(str(attributes.get("note") or "")):
             return ignore("note without /redline review")
         mr = _get(payload, "merge_request")
+        repo = _str(payload, "project", "path_with_namespace")
+        number = _int(mr, "iid")
+        commenter = _str(payload, "user", "username")
         return Decision(
             "review",
             "/redline review",
             JobSpec(
                 host="gitlab",
-                repo=_str(payload, "project", "path_with_namespace"),
-                pr=_int(mr, "iid"),
+                repo=repo,
+                pr=number,
                 head_sha=(mr.get("last_commit") or {}).get("id"),
                 project_id=_int(payload, "project", "id"),
                 kind="rerun",
-                payload={"event": "note"},
+                payload={
+                    "event": "note",
+                    "commenter": commenter,
+                    "commenter_id": _optional_int(payload, "user", "id"),
+                },
+                trigger_keys=_triggers(repo, number, commenter, _int(attributes, "id")),
             ),
         )
     return ignore(f"event {event or kind} not handled")

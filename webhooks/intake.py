@@ -18,6 +18,10 @@ from webhooks.config import WebhookConfig
 from webhooks.verify import verify_github
 
 MAX_DELIVERY_ID = 128
+# The store's column limits: a delivery that would not fit is refused here (400), before it
+# can fail the group-commit batch it would share with others.
+_LIMITS = {"repo": 255, "head_sha": 64, "base_sha": 64, "kind": 16, "host": 16}
+_MAX_INT = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,29 @@ def _decide(
         return Refusal(400, str(exc), "bad-request", event[:64])
     except (ValueError, UnicodeDecodeError, RecursionError):
         return Refusal(400, "malformed JSON", "bad-request", event[:64])
+    except (TypeError, AttributeError, KeyError):
+        # A payload whose fields have the wrong shapes: it is the sender's mistake, not ours.
+        return Refusal(400, "malformed payload: a field has the wrong type", "bad-request")
+    problem = _too_long(decision)
+    if problem is not None:
+        return Refusal(400, problem, "bad-request", event[:64])
     action = payload.get("action") if isinstance(payload, dict) else None
     return Delivery(host, delivery, event[:64], str(action)[:64] if action else None, decision)
+
+
+def _too_long(decision: events.Decision) -> str | None:
+    spec = decision.spec
+    if spec is None:
+        return None
+    for name, limit in _LIMITS.items():
+        value = getattr(spec, name)
+        if isinstance(value, str) and len(value) > limit:
+            return f"field {name} is longer than {limit} characters"
+    for name in ("pr", "installation_id", "project_id"):
+        value = getattr(spec, name)
+        if value is not None and not 0 <= value <= _MAX_INT:
+            return f"field {name} is out of range"
+    return None
 
 
 def github_from_http(
@@ -94,11 +119,19 @@ def github_from_http(
     return _decide("github", event, delivery, body, content_type, config)
 
 
+def authorized_before_body(host: str, headers: Mapping[str, str], secret: Secret) -> bool | None:
+    """Whether the request is authentic from its headers alone (GitLab sends the token in a
+    header), so its body need not be read if not; None when only the body can tell (GitHub)."""
+    if host == "gitlab":
+        return secret.matches(headers.get("x-gitlab-token"))
+    return None
+
+
 def gitlab_from_http(
     headers: Mapping[str, str], body: bytes, secret: Secret, config: WebhookConfig
 ) -> Delivery | Refusal:
     """GitLab: the secret token itself in `X-Gitlab-Token`, compared in constant time."""
-    if not secret.matches(headers.get("x-gitlab-token")):
+    if not authorized_before_body("gitlab", headers, secret):
         return Refusal(401, "bad or missing signature", "unauthorized")
     event = headers.get("x-gitlab-event", "")
     if _content_type(headers) != "application/json":

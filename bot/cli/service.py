@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 
@@ -16,6 +17,12 @@ def setup_serve(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="in-process review workers (embedded queue only; 0: none)",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        help="connections served at once (more are answered 503)",
+    )
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -24,18 +31,43 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.service import logs
-    from bot.service.root import build_app, build_runtime, start_embedded_workers
+    from bot.service.root import build_app, build_runtime, describe, start_workers_when_ready
     from bot.service.settings import load_settings
 
     logs.configure()
     settings = load_settings()
-    runtime = build_runtime(settings)
-    app, metrics = build_app(runtime)
     stop = threading.Event()
-    if settings.embedded_queue and args.workers > 0:
-        start_embedded_workers(runtime, args.workers, stop, metrics.review.observe)
+    runtime = build_runtime(settings, stop)
+    app, metrics = build_app(runtime)
+    workers = args.workers if settings.embedded_queue else 0
+    if workers > 0:
+        start_workers_when_ready(runtime, workers, stop, metrics.review.observe)
+    else:
+        runtime.models_ready.set()  # no models in this process
+    log = logging.getLogger("redline.serve")
+    log.info(
+        f"listening on http://{args.host}:{args.port}",
+        extra={
+            **describe(settings),
+            "workers": workers,
+            "models": "loading" if workers else "none",
+        },
+    )
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        # h11 with a bound on incomplete headers: a huge header line is refused, not parsed
+        # for seconds; connections and keep-alive are bounded too.
+        http="h11",
+        h11_max_incomplete_event_size=64 * 1024,
+        limit_concurrency=args.max_connections,
+        timeout_keep_alive=5,
+    )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        uvicorn.Server(config).run()
     finally:
         stop.set()
     return 0

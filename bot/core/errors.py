@@ -15,6 +15,7 @@ their boundary (`raise X from exc`); nothing above an adapter sees a library's e
     │   ├── RateLimited            the host asked us to slow down
     │   └── NotFound               the object does not exist (never transient)
     ├── StoreError                 the store cannot be reached or migrated (transient)
+    │   └── StoreRejected          the store refused one record (bad data; not transient)
     └── EngineError                the fix engine's backend failed or is not configured
 
 Retry policy reads `transient` (an attribute of the error class or instance); anything that is
@@ -94,6 +95,12 @@ class StoreError(RedlineError):
     """The store could not be reached or migrated."""
 
     transient = True
+
+
+class StoreRejected(StoreError):
+    """The store refused a record (a value it cannot hold): retrying it will not help."""
+
+    transient = False
 
 
 class EngineError(RedlineError):

@@ -23,6 +23,9 @@ class JobSpec:
     project_id: int | None = None
     kind: str = "review"  # review | rerun
     payload: dict[str, Any] = field(default_factory=dict)
+    # Keys that may each start one job only, ever (a comment's id: a replayed body with a new
+    # delivery id is the same request) or within a window (one rerun per commenter a minute).
+    trigger_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,10 @@ class FileHost:
         files: dict[str, str],
         base_files: dict[str, str] | None = None,
         fork: bool = False,
+        latency: float = 0.0,
     ) -> None:
+        """A pull request as the host would serve it; `latency` seconds are spent fetching its
+        diff (a slow host, for fault tests that must catch a review in flight)."""
         path = self._pr_path(repo, number)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -54,6 +57,7 @@ class FileHost:
                     "files": files,
                     "base_files": base_files or {},
                     "fork": fork,
+                    "latency": latency,
                 }
             ),
             encoding="utf-8",
@@ -109,8 +113,22 @@ class FileHost:
             project_id=project_id,
         )
 
+    def add_writer(self, repo: str, login: str) -> None:
+        """Grant `login` write access (who may trigger reviews by comment)."""
+        path = self.root / "writers.json"
+        writers = json.loads(path.read_text()) if path.exists() else {}
+        writers.setdefault(repo, []).append(login)
+        path.write_text(json.dumps(writers))
+
+    def can_trigger(self, pr: PullRequest, login: str, user_id: int | None = None) -> bool:
+        path = self.root / "writers.json"
+        writers = json.loads(path.read_text()) if path.exists() else {}
+        return login in writers.get(pr.repo, [])
+
     def fetch_diff(self, pr: PullRequest) -> FetchedDiff:
-        return FetchedDiff(self._load(pr.repo, pr.number)["diff"])
+        data = self._load(pr.repo, pr.number)
+        time.sleep(float(data.get("latency") or 0.0))
+        return FetchedDiff(data["diff"])
 
     def fetch_file(self, pr: PullRequest, path: str, sha: str) -> bytes | None:
         data = self._load(pr.repo, pr.number)

@@ -186,6 +186,17 @@ class GitHubHost:
         )
 
     @_translate
+    def can_trigger(self, pr: PullRequest, login: str, user_id: int | None = None) -> bool:
+        """Write access or better, by the collaborator permission API."""
+        try:
+            level = self._repo(pr).get_collaborator_permission(login)
+        except GithubException as exc:
+            if exc.status == 404:  # not a collaborator at all
+                return False
+            raise
+        return level in ("admin", "maintain", "write")
+
+    @_translate
     def fetch_diff(self, pr: PullRequest) -> FetchedDiff:
         pull = self._pull(pr)
         parts: list[str] = []

@@ -30,6 +30,7 @@ from bot.hosts.errors import from_status
 
 T = TypeVar("T")
 STATUS_NAME = "redline"
+DEVELOPER = 30  # GitLab's access level that can push
 _STATE = {
     "in_progress": "running",
     "success": "success",
@@ -135,6 +136,19 @@ class GitLabHost:
             draft=bool(getattr(mr, "draft", False)),
             project_id=project_id,
         )
+
+    @_translate
+    def can_trigger(self, pr: PullRequest, login: str, user_id: int | None = None) -> bool:
+        """Developer (30) or better on the project, inherited memberships included."""
+        if user_id is None:
+            return False
+        try:
+            member = self._project(pr).members_all.get(user_id)
+        except GitlabError as exc:
+            if getattr(exc, "response_code", None) == 404:
+                return False
+            raise
+        return int(getattr(member, "access_level", 0)) >= DEVELOPER
 
     @_translate
     def fetch_diff(self, pr: PullRequest) -> FetchedDiff:

@@ -63,9 +63,11 @@ def order(
     hunks: Mapping[str, tuple[ScoredHunk, ...]],
     inputs: Sequence[OrderInput],
     skipped: Mapping[str, str],
+    support: Mapping[str, str] | None = None,
 ) -> tuple[tuple[ReviewFile, ...], tuple[Group, ...]]:
-    """The files in reading order, each with its reason, group and hunks in reading order."""
-    plan = plan_order(inputs)
+    """The files in reading order, each with its reason, group and hunks in reading order.
+    `support`: unchanged package `__init__.py` files, to resolve names they re-export."""
+    plan = plan_order(inputs, support)
     by_path = {f.path: f for f in diff.files}
     files = []
     for item in plan.files:
@@ -78,6 +80,21 @@ def order(
             )
         )
     return tuple(files), tuple(Group(g.label, g.reason, g.paths) for g in plan.groups)
+
+
+def in_diff_order(
+    diff: Diff,
+    hunks: Mapping[str, tuple[ScoredHunk, ...]],
+    skipped: Mapping[str, str],
+    error: Exception,
+) -> tuple[tuple[ReviewFile, ...], tuple[Group, ...]]:
+    """The fallback when the reading order failed: the diff's own order, saying why."""
+    reason = f"in diff order: the reading order failed ({type(error).__name__})"
+    files = tuple(
+        ReviewFile(f, reason, hunks[f.path], None, skipped.get(f.path)) for f in diff.files
+    )
+    group = Group("All files", reason, tuple(f.path for f in diff.files))
+    return files, (group,) if files else ()
 
 
 def review(
@@ -110,7 +127,13 @@ def review(
         diff, scoring.collect(outputs, config), intake.texts, intake.skipped, selected.findings
     )
     start = timings.add("scoring", start)
-    files, groups = order(diff, scored.hunks, scored.order_inputs, intake.skipped)
+    try:
+        files, groups = order(
+            diff, scored.hunks, scored.order_inputs, intake.skipped, scoring.support(diff, post)
+        )
+    except Exception as exc:  # a PR that breaks the ordering must not lose its review
+        files, groups = in_diff_order(diff, scored.hunks, intake.skipped, exc)
+        runs.append(AnalyzerRun("ordering", "-", 0, "error", f"{type(exc).__name__}: {exc}"))
     start = timings.add("ordering", start)
     all_runs = tuple(sorted(runs, key=lambda r: r.name))
     verdict = gate.decide(selected.findings, all_runs, config, intake.unscanned)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from bot.core.jobs import Job
 from bot.core.markers import Marks, derive_key
 from bot.core.ports import Analyzer, GitHost
 from bot.service.settings import Settings
+from bot.service.startup import DeferredStore, connect_in_background
 from bot.service.worker import Worker
-from bot.store import Store, open_store
+from bot.store import open_store
 from webhooks.config import WebhookConfig
 
 log = logging.getLogger("redline.service")
@@ -95,22 +97,31 @@ def webhook_config(settings: Settings) -> WebhookConfig:
         review_drafts=settings.review_drafts,
         bot_logins=settings.bot_logins,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
     )
 
 
 @dataclass
 class Runtime:
     settings: Settings
-    store: Store
+    store: Any  # a Store, or a DeferredStore while it is being connected
     wake: threading.Event
     publish: Callable[[int], None]
     ping: Callable[[], bool]
     celery: Any = None
+    # Set when in-process workers have loaded the models (or when there are none to load).
+    models_ready: threading.Event = field(default_factory=threading.Event)
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, stop: threading.Event | None = None) -> Runtime:
+    """With `stop`, the store is connected in the background (retried with backoff) and the
+    runtime's store answers StoreError until then; without, it is opened here."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.store_url)
+    if stop is None:
+        store: Any = open_store(settings.store_url)
+    else:
+        store = DeferredStore()
+        connect_in_background(settings.store_url, store, stop, lambda _s: None)
     wake = threading.Event()
     if settings.embedded_queue:
         return Runtime(settings, store, wake, lambda _job: wake.set(), lambda: True)
@@ -126,9 +137,12 @@ def build_app(runtime: Runtime, metrics: Any = None) -> Any:
     from webhooks.app import Publisher, create_app
     from webhooks.metrics import Metrics
 
-    metrics = metrics or Metrics(runtime.store.queue.counts)
+    store = runtime.store
+    metrics = metrics or Metrics(lambda: store.queue.counts())
     publisher = Publisher(runtime.publish, runtime.ping)
-    return create_app(webhook_config(runtime.settings), runtime.store, publisher, metrics), metrics
+    checks = {"models": runtime.models_ready.is_set}
+    app = create_app(webhook_config(runtime.settings), store, publisher, metrics, checks)
+    return app, metrics
 
 
 def load_analyzers() -> list[Analyzer]:
@@ -143,7 +157,16 @@ def start_embedded_workers(
     stop: threading.Event,
     on_review: Callable[[float], None] | None = None,
 ) -> list[threading.Thread]:
+    started = time.perf_counter()
     analyzers = load_analyzers()
+    runtime.models_ready.set()
+    log.info(
+        "models loaded",
+        extra={
+            "seconds": round(time.perf_counter() - started, 2),
+            "analyzers": [a.name for a in analyzers],
+        },
+    )
     hosts = host_factory(runtime.settings)
     threads = []
     for index in range(count):
@@ -159,6 +182,36 @@ def start_embedded_workers(
     return threads
 
 
+def start_workers_when_ready(
+    runtime: Runtime,
+    count: int,
+    stop: threading.Event,
+    on_review: Callable[[float], None] | None = None,
+) -> threading.Thread:
+    """Wait for the store, load the models once, then start the workers: in the background,
+    so the HTTP side answers /healthz at once and /readyz turns ready when all is loaded."""
+
+    def run() -> None:
+        connected = getattr(runtime.store, "connected", None)
+        while connected is not None and not connected.wait(0.5):
+            if stop.is_set():
+                return
+        start_embedded_workers(runtime, count, stop, on_review)
+
+    thread = threading.Thread(target=run, daemon=True, name="redline-start-workers")
+    thread.start()
+    return thread
+
+
+def describe(settings: Settings) -> dict[str, str]:
+    """Where the service keeps its state, for the start-up line (no credentials)."""
+    store = settings.store_url
+    store = store.split("@", 1)[-1] if "@" in store else store
+    queue = "embedded (SQLite)" if settings.embedded_queue else str(settings.queue_url)
+    queue = queue.split("@", 1)[-1] if "@" in queue else queue
+    return {"store": store, "queue": queue}
+
+
 def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
     from bot.service.celery_queue import CeleryPublisher, register, start_sweeper
 
@@ -169,14 +222,18 @@ def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
     )
 
     def run(job_id: int) -> str | None:
-        job = runtime.store.queue.claim(worker.id, runtime.settings.lease_seconds, job_id)
+        job = runtime.store.queue.claim(
+            worker.id, runtime.settings.lease_seconds, job_id, runtime.settings.max_attempts
+        )
         return worker.process(job) if job is not None else None
 
     register(app, run)
     stop = threading.Event()
     start_sweeper(
         CeleryPublisher(app),
-        lambda: runtime.store.queue.stale_queued(max(5.0, runtime.settings.poll_seconds * 10)),
+        # A message is lost only when Redis lost it or publishing failed: republish what has
+        # waited two minutes since it was last sent, once, not the backlog every sweep.
+        lambda: runtime.store.queue.stale_queued(120.0),
         max(2.0, runtime.settings.lease_seconds / 4),
         stop,
     )

@@ -26,7 +26,9 @@ class Settings:
     review_drafts: bool = False
     bot_logins: tuple[str, ...] = ("redline[bot]",)
     max_body_bytes: int = 25 * 1024 * 1024
+    body_timeout: float = 20.0  # seconds for a webhook body to arrive
     lease_seconds: float = 120.0
+    max_job_seconds: float = 900.0  # the lease is renewed at most this long for one job
     max_attempts: int = 5
     retry_base_seconds: float = 2.0
     poll_seconds: float = 0.2
@@ -271,6 +273,18 @@ VARIABLES: tuple[Variable, ...] = (
     ),
 )
 VARIABLES += (
+    Variable(
+        "BODY_TIMEOUT",
+        "body_timeout",
+        _number(0.1, 600),
+        "seconds a webhook body may take to arrive (slower ones get 408)",
+    ),
+    Variable(
+        "MAX_JOB_SECONDS",
+        "max_job_seconds",
+        _number(1, 86400),
+        "a job's lease is renewed at most this long (a runaway review is taken over)",
+    ),
     Variable(
         "MARKER_SECRET",
         "marker_secret",

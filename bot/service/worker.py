@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.errors import ConfigError, HostError, RedlineError
-from bot.core.host import GateStatus
+from bot.core.host import GateStatus, PullRequest
 from bot.core.jobs import Job
 from bot.core.links import PAGE_TTL_SECONDS, page_url
 from bot.core.policy import Config
-from bot.core.ports import Analyzer, GitHost
+from bot.core.ports import Analyzer, GitHost, HostPermissions
 from bot.review import flow
 from bot.review.plan import error_status
 from bot.service.settings import Settings
@@ -41,6 +41,14 @@ class Context:
     """What the failure handler needs to know about a job: the policy it ran under."""
 
     fail_closed: bool = True  # until the policy is read, a failure fails closed
+
+
+def _may_trigger(host: GitHost, pr: PullRequest, job: Job) -> bool:
+    """Only users with write access start reviews by comment; a host that cannot tell us
+    refuses them all (fail closed)."""
+    if not isinstance(host, HostPermissions):
+        return False
+    return host.can_trigger(pr, str(job.payload["commenter"]), job.payload.get("commenter_id"))
 
 
 def worker_id() -> str:
@@ -67,6 +75,9 @@ class Worker:
     def review_job(self, job: Job, context: Context) -> Outcome:
         host = self.host_for(job)
         pr = host.pull_request(job.repo, job.pr, job.head_sha, job.installation_id, job.project_id)
+        commenter = job.payload.get("commenter")
+        if job.kind == "rerun" and commenter is not None and not _may_trigger(host, pr, job):
+            return Outcome("done", detail=f"{commenter} may not trigger reviews (no write access)")
         if job.head_sha and pr.head_sha != job.head_sha and job.kind == "review":
             return Outcome("skipped", detail=f"head moved on to {pr.head_sha[:12]}")
         started = time.perf_counter()
@@ -99,9 +110,13 @@ class Worker:
             log.info("superseded", extra={"job": job.id, "delivery": job.delivery_id})
             return "superseded"
         stop = threading.Event()
+        cap = time.monotonic() + self.settings.max_job_seconds
 
         def heartbeat() -> None:
-            while not stop.wait(self.settings.lease_seconds / 3):
+            # The lease is renewed up to a hard cap: a review that runs away (a wedged
+            # analyzer, a pathological PR) loses its lease, and another worker's takeover
+            # counts the attempt, so the job is dead-lettered instead of starving the rest.
+            while not stop.wait(self.settings.lease_seconds / 3) and time.monotonic() < cap:
                 self.store.queue.extend(job.id, self.id, self.settings.lease_seconds)
 
         beat = threading.Thread(target=heartbeat, daemon=True)
@@ -114,7 +129,10 @@ class Worker:
             return self._failed(job, exc, context)
         finally:
             stop.set()
-        self.store.queue.complete(job.id, self.id)
+        if not self.store.queue.complete(job.id, self.id):
+            # Our lease ran out and another worker took the job over: its result counts.
+            log.warning("job lost", extra={"job": job.id, "delivery": job.delivery_id})
+            return "lost"
         log.info(
             "job done",
             extra={
@@ -162,7 +180,9 @@ class Worker:
             log.info("could not report the error to the host", extra={"job": job.id})
 
     def run_once(self) -> str | None:
-        job = self.store.queue.claim(self.id, self.settings.lease_seconds)
+        job = self.store.queue.claim(
+            self.id, self.settings.lease_seconds, max_attempts=self.settings.max_attempts
+        )
         if job is None:
             return None
         return self.process(job)

@@ -8,9 +8,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
-from bot.core.errors import StoreError
+from bot.core.errors import StoreError, StoreRejected
 
 Clock = Callable[[], float]
 
@@ -30,8 +36,12 @@ class Tables:
                 yield conn
         except IntegrityError:
             raise  # callers turn constraint violations into outcomes (a duplicate delivery)
-        except SQLAlchemyError as exc:
+        except DataError as exc:
+            raise StoreRejected(f"the store refused the record: {_reason(exc)}") from exc
+        except (OperationalError, InterfaceError) as exc:
             raise StoreError(f"store unavailable: {_reason(exc)}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store error: {_reason(exc)}") from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

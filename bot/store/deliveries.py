@@ -3,9 +3,10 @@ in one transaction before the webhook is acknowledged. Group commit for bursts."
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.jobs import Accepted, JobSpec
@@ -14,6 +15,7 @@ from bot.store.queue import Queue
 from bot.store.schema import deliveries, installations
 
 Item = tuple[str, str, str, str | None, JobSpec | None, str]
+RERUN_WINDOW = 60  # seconds: one /redline review per commenter and pull request
 
 
 class Deliveries(Tables):
@@ -70,7 +72,47 @@ class Deliveries(Tables):
         )
         if spec is None:
             return Accepted(False, None, outcome)
+        if spec.trigger_keys and not self._first_trigger(conn, host, spec.trigger_keys, now):
+            self._set_outcome(conn, host, delivery_id, "duplicate-trigger")
+            return Accepted(False, None, "duplicate-trigger")
         return self.queue.enqueue_in(conn, spec, delivery_id, now)
+
+    def _first_trigger(
+        self, conn: Connection, host: str, keys: tuple[str, ...], now: float
+    ) -> bool:
+        """Record the trigger keys unless one was seen: a comment id once ever, a commenter's
+        rerun once a window (`rerun:` keys). The keys share the deliveries' unique index."""
+        rows = []
+        for key in keys:
+            if key.startswith("rerun:"):
+                key = f"{key}@{int(now // RERUN_WINDOW)}"
+            rows.append("trigger:" + hashlib.sha256(key.encode("utf-8")).hexdigest())
+        seen = conn.execute(
+            select(deliveries.c.id).where(
+                deliveries.c.host == host, deliveries.c.delivery_id.in_(rows)
+            )
+        ).first()
+        if seen is not None:
+            return False
+        for row in rows:
+            conn.execute(
+                insert(deliveries).values(
+                    host=host,
+                    delivery_id=row,
+                    event="trigger",
+                    action=None,
+                    outcome="trigger",
+                    received_at=now,
+                )
+            )
+        return True
+
+    def _set_outcome(self, conn: Connection, host: str, delivery_id: str, outcome: str) -> None:
+        conn.execute(
+            update(deliveries)
+            .where(deliveries.c.host == host, deliveries.c.delivery_id == delivery_id)
+            .values(outcome=outcome)
+        )
 
     def outcomes(self) -> dict[str, int]:
         with self.read() as conn:

@@ -18,6 +18,7 @@ def _job(row: Any) -> Job:
     data = dict(row._mapping)
     data["payload"] = json.loads(data.get("payload") or "{}")
     data.pop("updated_at", None)
+    data.pop("published_at", None)
     return Job(**data)
 
 
@@ -41,6 +42,15 @@ class Queue(Tables):
             if existing is not None:
                 _set_outcome(conn, spec.host, delivery_id, "duplicate-head")
                 return Accepted(False, int(existing[0]), "duplicate-head")
+        if spec.kind == "rerun" and not spec.head_sha:
+            active = conn.execute(
+                select(jobs.c.id)
+                .where(same_pr, jobs.c.kind == "rerun", jobs.c.state.in_(ACTIVE))
+                .limit(1)
+            ).first()
+            if active is not None:
+                _set_outcome(conn, spec.host, delivery_id, "duplicate-rerun")
+                return Accepted(False, int(active[0]), "duplicate-rerun")
         # A newer head supersedes a queued older one (running ones finish).
         superseded = (
             conn.execute(
@@ -70,6 +80,7 @@ class Queue(Tables):
                 run_after=now,
                 delivery_id=delivery_id,
                 payload=json.dumps(spec.payload),
+                published_at=now,  # the caller publishes it after the commit
                 created_at=now,
                 updated_at=now,
             )
@@ -77,9 +88,21 @@ class Queue(Tables):
         job_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         return Accepted(False, job_id, "queued", superseded or 0)
 
-    def claim(self, worker: str, lease: float, job_id: int | None = None) -> Job | None:
+    def claim(
+        self, worker: str, lease: float, job_id: int | None = None, max_attempts: int = 5
+    ) -> Job | None:
         """Take the next due job (or `job_id`): queued and due, or running with an expired
-        lease (its worker died). The claim and the lease are one atomic update."""
+        lease (its worker died). The claim and the lease are one atomic update. A job whose
+        lease expired on its last attempt is dead-lettered instead: it crashed its worker
+        `max_attempts` times and would crash the next one too."""
+        while True:
+            outcome = self._claim_one(worker, lease, job_id, max_attempts)
+            if outcome != "dead-lettered":
+                return outcome
+
+    def _claim_one(
+        self, worker: str, lease: float, job_id: int | None, max_attempts: int
+    ) -> Job | str | None:
         now = self.clock()
         due = or_(
             and_(jobs.c.state == "queued", jobs.c.run_after <= now),
@@ -95,6 +118,19 @@ class Queue(Tables):
             row = conn.execute(query).first()
             if row is None:
                 return None
+            if row.state == "running" and row.attempts >= max_attempts:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == row.id, due)
+                    .values(
+                        state="dead",
+                        lease_until=None,
+                        updated_at=now,
+                        last_error=f"its worker was lost on attempt {row.attempts} of "
+                        f"{max_attempts} (last error: {row.last_error or 'none'})"[:2000],
+                    )
+                )
+                return "dead-lettered"
             claimed = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == row.id, due)
@@ -228,22 +264,38 @@ class Queue(Tables):
             out.update({str(state): int(count) for state, count in rows})
             return out
 
+    def mark_published(self, job_ids: list[int]) -> None:
+        if job_ids:
+            with self.tx() as conn:
+                conn.execute(
+                    update(jobs).where(jobs.c.id.in_(job_ids)).values(published_at=self.clock())
+                )
+
     def stale_queued(self, older_than: float) -> list[int]:
-        """Queued jobs whose wake-up message may have been lost (scale-out sweeper)."""
+        """Jobs whose wake-up message is lost: due (queued and due, or running with an expired
+        lease) and not published since they became due, or for longer than `older_than`
+        seconds. Each is marked published as it is returned, so a sweep republishes a job
+        once, not the whole backlog every time."""
         now = self.clock()
         cutoff = now - older_than
-        with self.read() as conn:
-            return [
+        became_due = func.coalesce(jobs.c.lease_until, jobs.c.run_after)
+        never_sent = or_(
+            jobs.c.published_at.is_(None),
+            jobs.c.published_at < became_due,
+            jobs.c.published_at < cutoff,
+        )
+        due = or_(
+            and_(jobs.c.state == "queued", jobs.c.run_after <= now),
+            and_(jobs.c.state == "running", jobs.c.lease_until < now),
+        )
+        with self.tx() as conn:
+            ids = [
                 int(r[0])
-                for r in conn.execute(
-                    select(jobs.c.id).where(
-                        or_(
-                            and_(jobs.c.state == "queued", jobs.c.run_after <= cutoff),
-                            and_(jobs.c.state == "running", jobs.c.lease_until < now),
-                        )
-                    )
-                )
+                for r in conn.execute(select(jobs.c.id).where(due, never_sent).limit(1000))
             ]
+            if ids:
+                conn.execute(update(jobs).where(jobs.c.id.in_(ids)).values(published_at=now))
+            return ids
 
     def next_due(self) -> float | None:
         with self.read() as conn:

@@ -50,6 +50,7 @@ jobs = Table(
     Column("worker", String(128)),
     Column("delivery_id", String(128)),
     Column("payload", Text, nullable=False, default="{}"),
+    Column("published_at", Float),  # when its wake-up message was last sent (scale-out)
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_jobs_due", "state", "run_after"),

@@ -101,6 +101,7 @@ class FakeGitHub:
         self.base = "http://testserver"
         self.app_slug = "redline"
         self.token_login = "redline-token-user"  # the user a personal access token belongs to
+        self.permissions: dict[tuple[str, str], str] = {}  # (repo, login) -> admin|write|read
 
     def _user(self, who: str) -> dict[str, Any]:
         if who == "pat":
@@ -284,6 +285,13 @@ class FakeGitHub:
         body: Any = await request.json() if method in ("POST", "PATCH") else None
         if rest == "" and method == "GET":
             return JSONResponse(self._repo_json(repo))
+        if m := re.fullmatch(r"/collaborators/([^/]+)/permission", rest):
+            level = self.permissions.get((repo.full_name, m.group(1)))
+            if level is None:
+                raise KeyError(m.group(1))  # the real API: 404 for a non-collaborator
+            return JSONResponse(
+                {"permission": level, "user": {"login": m.group(1), "id": 8, "type": "User"}}
+            )
         if m := re.fullmatch(r"/pulls/(\d+)", rest):
             return JSONResponse(self._pull_json(repo, repo.pulls[int(m.group(1))]))
         if m := re.fullmatch(r"/pulls/(\d+)/files", rest):

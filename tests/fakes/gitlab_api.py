@@ -78,6 +78,7 @@ class FakeGitLab:
         self.refuse: set[tuple[str, int]] = set()  # (path, new line) GitLab refuses
         self._ids = itertools.count(500)
         self.user = {"id": 77, "username": "redline-bot", "name": "redline", "state": "active"}
+        self.access: dict[tuple[int, int], int] = {}  # (project, user id) -> access level
 
     def add_foreign_note(self, project_id: int, iid: int, body: str, username: str) -> None:
         """A note someone else wrote (an author planting the bot's markers, say)."""
@@ -158,6 +159,13 @@ class FakeGitLab:
         body: Any = (
             await request.json() if method in ("POST", "PUT") and await request.body() else {}
         )
+        if m := re.fullmatch(r"/members/all/(\d+)", rest):
+            level = self.access.get((pid, int(m.group(1))))
+            if level is None:
+                raise KeyError(m.group(1))
+            return JSONResponse(
+                {"id": int(m.group(1)), "username": f"user{m.group(1)}", "access_level": level}
+            )
         if m := re.fullmatch(r"/merge_requests/(\d+)", rest):
             return JSONResponse(self._mr_json(pid, self.mrs[(pid, int(m.group(1)))]))
         if m := re.fullmatch(r"/merge_requests/(\d+)/changes", rest):

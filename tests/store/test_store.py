@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +17,30 @@ from bot.store import Store, open_store
 from tests.conftest import Run
 
 
+class Clock:
+    """The store's injectable clock: tests move time instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Store]:
     if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'redline.db'}")
+        opened = open_store(f"sqlite:///{tmp_path / 'redline.db'}", clock)
     else:
-        opened = open_store(request.getfixturevalue("pg_url"))
+        opened = open_store(request.getfixturevalue("pg_url"), clock)
     yield opened
     opened.close()
 
@@ -50,40 +67,32 @@ def test_claim_complete_exactly_once(store: Store) -> None:
     assert store.queue.job(job.id).state == "done"  # type: ignore[union-attr]
 
 
-def test_expired_lease_is_claimed_again(store: Store) -> None:
+def test_expired_lease_is_claimed_again(store: Store, clock: Clock) -> None:
     store.queue.enqueue(spec(1))
     first = store.queue.claim("dead-worker", lease=0.2)
     assert first is not None
-    time.sleep(0.3)
+    clock.advance(0.3)
     again = store.queue.claim("w2", lease=30)
     assert again is not None and again.id == first.id and again.attempts == 2
     assert store.queue.complete(first.id, "dead-worker") is False
     assert store.queue.complete(again.id, "w2") is True
 
 
-def test_backoff_with_jitter_then_dead_letter(store: Store) -> None:
+def test_backoff_with_jitter_then_dead_letter(store: Store, clock: Clock) -> None:
     job_id = store.queue.enqueue(spec(1)).job_id
     rng = random.Random(1)
     delays = []
     for attempt in range(1, 4):
-        asked = time.time()
         job = store.queue.claim("w", lease=30)
-        if job is None:  # waiting out the backoff (compared with when we asked: a slow
-            # machine may pass run_after before the next line runs)
-            assert store.queue.job(job_id).run_after > asked  # type: ignore[union-attr]
-            with store.queue.tx() as conn:
-                from sqlalchemy import update
-
-                from bot.store.schema import jobs
-
-                conn.execute(update(jobs).values(run_after=time.time()))
+        if attempt > 1:
+            assert job is None  # waiting out the backoff
+            clock.advance(delays[-1])
             job = store.queue.claim("w", lease=30)
         assert job is not None and job.attempts == attempt
-        before = time.time()
         state = store.queue.fail(
             job.id, "w", f"boom {attempt}", max_attempts=3, base_seconds=1.0, rng=rng
         )
-        delays.append(store.queue.job(job_id).run_after - before)  # type: ignore[union-attr]
+        delays.append(store.queue.job(job_id).run_after - clock.now)  # type: ignore[union-attr]
         assert state == ("dead" if attempt == 3 else "queued")
     assert 0.5 <= delays[0] <= 1.5 and 1.0 <= delays[1] <= 3.0
     dead = store.queue.job(job_id)
@@ -91,6 +100,67 @@ def test_backoff_with_jitter_then_dead_letter(store: Store) -> None:
     assert store.queue.retry(job_id) is True
     retried = store.queue.job(job_id)
     assert retried is not None and retried.state == "queued" and retried.attempts == 0
+
+
+def test_a_job_that_keeps_losing_its_worker_is_dead_lettered(store: Store, clock: Clock) -> None:
+    # Issue 13: attempts 6 and 7 were seen with a limit of 5 when expired leases were taken
+    # over, so a job that crashes its worker was never dead-lettered.
+    job_id = store.queue.enqueue(spec(1)).job_id
+    for attempt in range(1, 4):
+        job = store.queue.claim(f"w{attempt}", lease=10, max_attempts=3)
+        assert job is not None and job.attempts == attempt
+        clock.advance(11)  # the worker died: its lease runs out
+    assert store.queue.claim("w4", lease=10, max_attempts=3) is None
+    dead = store.queue.job(job_id)
+    assert dead is not None and dead.state == "dead" and dead.attempts == 3
+    assert "lost on attempt 3 of 3" in (dead.last_error or "")
+
+
+def test_the_sweeper_republishes_a_lost_job_once(store: Store, clock: Clock) -> None:
+    # Issue 13: every sweep republished the whole backlog (106 to 1,766 messages in 64 s).
+    ids = [store.queue.enqueue(spec(pr, f"{pr:040d}")).job_id for pr in range(5)]
+    assert store.queue.stale_queued(120) == []  # just published by the webhook
+    clock.advance(121)
+    assert sorted(store.queue.stale_queued(120)) == ids  # lost: sent again, once
+    assert store.queue.stale_queued(120) == []
+    clock.advance(60)
+    assert store.queue.stale_queued(120) == []
+    job = store.queue.claim("w", lease=10)
+    assert job is not None
+    clock.advance(11)  # its worker died: the job is due again and needs one message
+    assert store.queue.stale_queued(120) == [job.id]
+    assert store.queue.stale_queued(120) == []
+
+
+def test_a_failed_job_is_republished_when_its_retry_is_due(store: Store, clock: Clock) -> None:
+    job_id = store.queue.enqueue(spec(1)).job_id
+    job = store.queue.claim("w", lease=10)
+    assert job is not None
+    store.queue.fail(job.id, "w", "host down", max_attempts=5, base_seconds=2.0)
+    assert store.queue.stale_queued(120) == []  # not due yet
+    clock.advance(10)
+    assert store.queue.stale_queued(120) == [job_id]
+
+
+def test_a_replayed_comment_queues_one_job(store: Store) -> None:
+    def comment(delivery: str, comment_id: int, commenter: str = "dev") -> str:
+        trigger = JobSpec(
+            "github",
+            "o/r",
+            7,
+            kind="rerun",
+            payload={"commenter": commenter},
+            trigger_keys=(f"comment:{comment_id}", f"rerun:o/r#7:{commenter}"),
+        )
+        (accepted,) = store.deliveries.accept_many(
+            [("github", delivery, "issue_comment", "created", trigger, "ignored")]
+        )
+        return accepted.outcome
+
+    assert comment("d1", 1) == "queued"
+    assert comment("d2", 1) == "duplicate-trigger"  # the same body, a new delivery id
+    assert comment("d3", 2) == "duplicate-trigger"  # the same commenter within the window
+    assert comment("d4", 3, "other") == "duplicate-rerun"  # a rerun is already queued
 
 
 def test_concurrent_claims_never_share_a_job(store: Store) -> None:

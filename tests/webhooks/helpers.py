@@ -19,10 +19,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from tests.conftest import SHARED
 from webhooks.verify import github_signature
 
-SAMPLES = SHARED / "data" / "webhooks"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "webhooks"
 SECRET = "webhook-s3cret"
 TOKEN = "gitlab-t0ken"
 

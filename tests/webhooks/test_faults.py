@@ -5,7 +5,6 @@ and no review is posted twice."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 from collections import Counter
@@ -17,17 +16,24 @@ import pytest
 
 from bot.hosts.files import FileHost
 from bot.store import open_store
-from tests.conftest import SHARED
+from tests import golden
+from tests.golden import GOLDEN
 from tests.webhooks.helpers import Process, free_port, pr_event, redline_env, send_github, wait_http
 
 REPO = "Codertocat/Hello-World"
 
 
 def _fixtures(host_dir: Path, count: int) -> list[tuple[int, str]]:
-    """Pull requests made of real commits (a shell=True line added, so each has a finding)."""
+    """Pull requests made of real commits (this project's own and QuixBugs programs, from the
+    golden samples), a shell=True line added so each has a finding."""
     host = FileHost(host_dir, "github")
-    with gzip.open(SHARED / "data" / "commits" / "gidgethub.jsonl.gz", "rt") as handle:
-        records = [json.loads(line) for line in handle][:count]
+    records = [
+        {
+            "diff": (GOLDEN / f"{name}.patch").read_text(encoding="utf-8"),
+            "files": json.loads((GOLDEN / f"{name}.files.json").read_text(encoding="utf-8")),
+        }
+        for name in golden.cases()[:count]
+    ]
     prs = []
     for number, record in enumerate(records, start=1):
         head = f"{number:040x}"
@@ -39,7 +45,10 @@ def _fixtures(host_dir: Path, count: int) -> list[tuple[int, str]]:
             **record["files"],
             "run.py": "import subprocess\nsubprocess.call(cmd, shell=True)\n",
         }
-        host.add_pull_request(REPO, number, head, "f" * 40, diff, files)
+        # PR 3 is slow to fetch, so the worker can be killed in the middle of a review.
+        host.add_pull_request(
+            REPO, number, head, "f" * 40, diff, files, latency=4.0 if number == 3 else 0.0
+        )
         prs.append((number, head))
     return prs
 
@@ -119,8 +128,13 @@ def test_worker_killed_mid_job_every_job_completes_once(
             or f"sqlite:///{(tmp_path / 'data' / 'redline.db').resolve()}"
         )
         worker = Process(["worker"], env, logs[0])
-        _wait_for(lambda: store.queue.counts()["done"] >= 2, 90, "the first reviews")
-        worker.kill()  # SIGKILL, in the middle of the queue (and often of a job)
+        slow = job_ids[2]
+        _wait_for(
+            lambda: (job := store.queue.job(slow)) is not None and job.state == "running",
+            90,
+            "the slow review to start",
+        )
+        worker.kill()  # SIGKILL, in the middle of the slow review
         assert store.queue.counts()["done"] < len(prs)
         worker = Process(["worker"], env, logs[1])
         _wait_for(lambda: store.queue.counts()["done"] == len(prs), 120, "every job done")
