@@ -326,7 +326,10 @@ class Cluster:
         try:
             with engine.connect() as conn:
                 rows = conn.execute(
-                    text("SELECT id, state, created_at, worker FROM jobs WHERE id = ANY(:ids)"),
+                    text(
+                        "SELECT id, state, created_at, worker, attempts, updated_at FROM jobs"
+                        " WHERE id = ANY(:ids)"
+                    ),
                     {"ids": list(ids)},
                 )
                 return {int(r.id): dict(r._mapping) for r in rows}
@@ -423,7 +426,13 @@ def measure(
             figures = _figures(cluster, burst, cpu - cpu_before, kill)
             if kill:
                 rows = cluster.jobs([killed["job"]])
-                figures["killed"] = {**killed, "final_state": rows[killed["job"]]["state"]}
+                row = rows[killed["job"]]
+                figures["killed"] = {
+                    "job": killed["job"],
+                    "final_state": row["state"],
+                    "attempts": row["attempts"],  # 2: taken over after the lease ran out
+                    "done_after_kill_s": round(float(row["updated_at"]) - killed["killed_at"], 1),
+                }
             return figures
         finally:
             cluster.stop()
