@@ -29,18 +29,39 @@ def _static() -> Analyzer:
     return StaticAnalyzer()
 
 
+def _llm() -> Analyzer | None:
+    """The LLM tier, where a backend is configured (REDLINE_LLM_BACKEND); off, it is not even
+    listed: it costs nothing and no gate waits on it."""
+    import os
+
+    kind = os.environ.get("REDLINE_LLM_BACKEND")
+    if not kind:
+        return None
+    from bot.analyzers.llm import LlmAnalyzer
+    from engine.backends import open_backend
+
+    backend = open_backend(
+        kind,
+        url=os.environ.get("REDLINE_LLM_URL"),
+        model=os.environ.get("REDLINE_LLM_MODEL"),
+        api_key=os.environ.get("REDLINE_LLM_API_KEY"),
+    )
+    return LlmAnalyzer(backend)
+
+
 def _verify() -> Analyzer:
     from bot.analyzers.verify import VerifyAnalyzer
 
     return VerifyAnalyzer()
 
 
-FACTORIES: dict[str, Callable[[], Analyzer]] = {
+FACTORIES: dict[str, Callable[[], Analyzer | None]] = {
     "markers": MarkersAnalyzer,
     "semgrep": SemgrepAnalyzer,
     "detector": _detector,
     "entropy": _entropy,
     "static": _static,
+    "llm": _llm,
     "verify": _verify,
 }
 NAMES = tuple(FACTORIES)
@@ -64,7 +85,9 @@ def default_analyzers(
         if name in skip or (only is not None and name not in only):
             continue
         try:
-            analyzers.append(factory())
+            analyzer = factory()
+            if analyzer is not None:  # None: not configured here (the LLM tier)
+                analyzers.append(analyzer)
         except Exception as exc:  # a missing model must not stop the review
             analyzers.append(Unavailable(name, f"{type(exc).__name__}: {exc}"))
     return analyzers

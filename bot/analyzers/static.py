@@ -414,11 +414,12 @@ class StaticAnalyzer:
         self.version = f"ruff+{type_checker or 'none'}"
 
     def analyze(self, request: AnalysisRequest, deadline: float) -> AnalyzerOutput:
+        checker = None if request.config.static_type_checker == "none" else self.type_checker
         head_texts, base_texts, renamed, notes = self._texts(request)
         with tempfile.TemporaryDirectory(prefix="redline-static-") as tmp:
             head = _write_side(Path(tmp) / "head", head_texts)
             base = _write_side(Path(tmp) / "base", base_texts)
-            found, more = self._diagnose(head, base, renamed, request.base, deadline)
+            found, more = self._diagnose(head, base, renamed, request.base, deadline, checker)
         notes += more
         for path, why in sorted(head.unparsable.items()):
             notes.append(f"{path} does not parse ({why}): not type-checked")
@@ -451,7 +452,13 @@ class StaticAnalyzer:
         return head, base, renamed, notes
 
     def _diagnose(
-        self, head: Side, base: Side, renamed: Mapping[str, str], tree: Tree, deadline: float
+        self,
+        head: Side,
+        base: Side,
+        renamed: Mapping[str, str],
+        tree: Tree,
+        deadline: float,
+        checker: str | None,
     ) -> tuple[list[Diagnostic], list[str]]:
         notes: list[str] = []
         ruff_head = ruff_diagnostics(head, deadline)
@@ -459,7 +466,7 @@ class StaticAnalyzer:
         if ruff_head is None or ruff_base is None:
             return [], ["ruff did not finish within the budget"]
         found = new_diagnostics(ruff_head, ruff_base, head, base, renamed)
-        if self.type_checker == "mypy":
+        if checker == "mypy":
             more, why = self._type_check(head, base, renamed, tree, deadline)
             found += more
             notes += why

@@ -18,6 +18,7 @@ Ties in a ranking count at their expected value (a constant score is chance)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -119,14 +120,20 @@ def _mapping(value: object) -> dict[str, Any]:
     return value
 
 
-def load_cases(data: Path, projects: Iterable[str]) -> Cases:
+def _sampled(sha: str, every: int) -> bool:
+    """A deterministic 1-in-`every` sample of records, by their commit hash."""
+    return every <= 1 or int(hashlib.sha1(sha.encode()).hexdigest(), 16) % every == 0
+
+
+def load_cases(data: Path, projects: Iterable[str], every: int = 1) -> Cases:
+    """The held-out cases; `every` > 1 keeps one record in `every` (for slow peers)."""
     from review_models.detector.build import commit_records, fix_records, project_of
 
     wanted = set(projects)
     cases = Cases()
     for record in fix_records(data):
         project = project_of(str(record["repo"]))
-        if project not in wanted:
+        if project not in wanted or not _sampled(str(record["sha"]), every):
             continue
         files, bugs = _mapping(record["files"]), _mapping(record["buggy_lines"])
         sha = str(record["sha"])
@@ -136,7 +143,7 @@ def load_cases(data: Path, projects: Iterable[str]) -> Cases:
                 cases.originals.append(reversed_case(case))
     for record in commit_records(data):
         project = project_of(str(record["repo"]))
-        if project in wanted:
+        if project in wanted and _sampled(str(record["sha"]), every):
             files, sha = _mapping(record["files"]), str(record["sha"])
             cases.commits.extend(
                 _file_cases(project, "commit", str(record["diff"]), files, {}, sha)
@@ -550,7 +557,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
     return figures
 
 
-def fit_combination(data: Path, target: Path | None = None) -> dict[str, Any]:
+def fit_combination(data: Path, target: Path | None = None, every: int = 1) -> dict[str, Any]:
     """Fit the combined risk (bot/review/risk.py) on the calibration projects: real fixes the
     detector never trained on, against real commits and the fixes as made. Writes
     `risk.json` beside the detector's weights; returns it with its held-out figures."""
@@ -564,7 +571,7 @@ def fit_combination(data: Path, target: Path | None = None) -> dict[str, Any]:
     from review_models.detector.infer import WEIGHTS
 
     cheap = Cheap([DetectorAnalyzer(), _static(None), EntropyAnalyzer()])
-    cases = load_cases(data, CALIB_PROJECTS)
+    cases = load_cases(data, CALIB_PROJECTS, every)
     rows, labels = [], []
     for case in (*cases.fixes, *cases.originals, *cases.commits):
         parts, _ = cheap.outputs(case)

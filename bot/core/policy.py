@@ -67,6 +67,14 @@ class Config:
     budgets: tuple[tuple[str, float], ...] = ()  # per-analyzer seconds
     verify_timeout: float = 2.0
     verify_total: float = 20.0
+    # `[static] type-checker`: "mypy" (default) or "none" (ruff's checks alone).
+    static_type_checker: str = "mypy"
+    # The LLM tier (bot/analyzers/llm.py), used only where a backend is configured: hunks whose
+    # cheap risk falls in `[llm] band` are sent, or every Python hunk at `--paranoia max` or
+    # when `deep` is set (a `/redline deep` comment). Empty band: no automatic sending.
+    llm_band: tuple[float, float] | None = None
+    llm_max_hunks: int = 20
+    llm_deep: bool = False
 
     @property
     def fails_closed(self) -> bool:
@@ -155,7 +163,33 @@ _TOP = {
     "max-scan-bytes",
     "budgets",
     "verify",
+    "static",
+    "llm",
 }
+
+
+def _tiers(data: dict[str, Any]) -> dict[str, Any]:
+    """`[static]` and `[llm]`."""
+    changes: dict[str, Any] = {}
+    if "static" in data:
+        table = _table("static", data["static"])
+        _reject_unknown("[static]", table, {"type-checker"})
+        checker = table.get("type-checker", "mypy")
+        changes["static_type_checker"] = _choice("static.type-checker", checker, ("mypy", "none"))
+    if "llm" in data:
+        table = _table("llm", data["llm"])
+        _reject_unknown("[llm]", table, {"band", "max-hunks"})
+        if "band" in table:
+            band = table["band"]
+            if not isinstance(band, list) or len(band) != 2:
+                raise ConfigError(f"llm.band must be [low, high]; got {band!r}")
+            low, high = (_number("llm.band", v, 0.0, 1.0) for v in band)
+            if low > high:
+                raise ConfigError(f"llm.band must be [low, high] with low <= high; got {band!r}")
+            changes["llm_band"] = (low, high)
+        if "max-hunks" in table:
+            changes["llm_max_hunks"] = int(_number("llm.max-hunks", table["max-hunks"], 1, 500))
+    return changes
 
 
 def parse_config(text: str, source: str = ".redline.toml") -> Config:
@@ -230,6 +264,7 @@ def _from_table(data: dict[str, Any]) -> Config:
         _reject_unknown("[verify]", table, {"timeout", "total"})
         changes["verify_timeout"] = _number("verify.timeout", table.get("timeout", 2.0), 0.01, 600)
         changes["verify_total"] = _number("verify.total", table.get("total", 20.0), 0.01, 3600)
+    changes.update(_tiers(data))
     if "overrides" in data:
         raw = data["overrides"]
         if not isinstance(raw, list):
