@@ -26,27 +26,63 @@ def parse_diff(data: bytes | str) -> Diff:
     text = data if isinstance(data, str) else data.decode("utf-8", "surrogateescape")
     if not text.strip():
         return Diff()
-    text, transported_crlf = _normalize_newlines(text)
+    text, carried = _normalize_newlines(text)
     _validate(text)
     try:
         patch = PatchSet(text)
     except UnidiffParseError as exc:  # the pre-pass should have caught it
         raise DiffParseError(str(exc), 1) from exc
-    files = tuple(_file_from(patched, transported_crlf) for patched in patch)
+    files = tuple(_file_from(patched, patched.target_file in carried) for patched in patch)
     _check_complete(text, files)
     return Diff(files)
 
 
-def _normalize_newlines(text: str) -> tuple[str, bool]:
-    """A diff carried with CRLF line endings (mail, Windows tools) has CR on its own header
-    lines too: then every CRLF is one newline. A LF diff of files with CRLF endings keeps the
-    CRs on content lines, where `_file_from` strips and records them."""
-    for line in text.split("\n", 200):
-        if line.startswith(("diff --git ", "--- ", "+++ ", "@@ ")):
-            if line.endswith("\r"):
-                return text.replace("\r\n", "\n"), True
-            break
-    return text, False
+_HEADERS = (
+    "diff ",
+    "--- ",
+    "+++ ",
+    "@@ ",
+    "index ",
+    "new file",
+    "deleted file",
+    "similarity",
+    "dissimilarity",
+    "rename ",
+    "copy ",
+    "old mode",
+    "new mode",
+    "Binary files",
+)
+
+
+def _normalize_newlines(text: str) -> tuple[str, frozenset[str]]:
+    """A diff carried with CRLF line endings (mail, Windows tools) has CR on its header lines
+    too, which would end up in paths and hunk counts: those CRs go. The CRs on content lines
+    stay, and `_file_from` strips and records them, whether the diff was carried with CRLF or
+    is a LF diff of files with CRLF endings, file by file."""
+    if "\r" not in text:
+        return text, frozenset()
+    lines = text.split("\n")
+    carried = False  # whether the current file's section was carried with CRLF
+    targets = set()  # the `+++ ` targets of the files carried with CRLF
+    for index, line in enumerate(lines):
+        if line.startswith(("diff ", "--- ")) and not _in_hunk_line(lines, index):
+            carried = line.endswith("\r")
+        if line.endswith("\r") and (carried or line.startswith(_HEADERS)):
+            lines[index] = line[:-1]
+            if carried and line.startswith("+++ "):
+                targets.add(lines[index][4:].split("\t")[0])
+    return "\n".join(lines), frozenset(targets)
+
+
+def _in_hunk_line(lines: list[str], index: int) -> bool:
+    """Whether a `--- ` line is a removed line (`-- x`) inside a hunk rather than a header:
+    a header is followed by `+++ `."""
+    line = lines[index]
+    if line.startswith("diff "):
+        return False
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    return not following.startswith("+++ ")
 
 
 def _check_complete(text: str, files: tuple[FileDiff, ...]) -> None:

@@ -230,11 +230,6 @@ def test_an_lf_diff_keeps_lone_crs_inside_lines() -> None:
     assert not file.crlf
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: only the first file header decides whether the diff was carried with CRLF; "
-    "a later file carried with CRLF keeps the CR in its path ('y\\r')",
-)
 def test_files_carried_with_different_line_endings() -> None:
     lf = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
     crlf = "--- a/y\r\n+++ b/y\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n"
