@@ -14,14 +14,18 @@ import z3
 from verify.builtins import BUILTINS, MODULE_FUNCTIONS
 from verify.builtins.methods import builtin_method
 from verify.core import Core, Rebind
-from verify.operations import store_item
+from verify.operations import as_any, store_item
+
 from verify.specs import function_spec
-from verify.state import CALL_DEPTH, Path, Results
+from verify.state import CALL_DEPTH, Path, Results, local_names
+
 from verify.values import (
     AnyV,
     BListV,
     BoundMethod,
+    ElemV,
     FuncV,
+    LambdaV,
     MethodChoice,
     ModuleV,
     NoneV,
@@ -68,10 +72,13 @@ class Calls(Core):
             )
             inner = inner.add(formula)
         self.depth += 1
+        outer = self.ctx.local_names
+        self.ctx.local_names = local_names(node)
         try:
             ends = self.block(node.body[spec.body_start :], [inner])
         finally:
             self.depth -= 1
+            self.ctx.local_names = outer
         out = []
         for end in ends:
             if end.status in ("live", "return"):
@@ -295,7 +302,27 @@ class Calls(Core):
             return self.call_module(target, node, path, line)
         if isinstance(target, AnyV):
             return self.opaque_call(node, path, line, f"calling {target.name}")
+        if isinstance(target, LambdaV):
+            return self.call_lambda(target, node, path, line)
         raise Unsupported(f"calling a {target.kind}", line, f"call:{target.kind}")
+
+    def call_lambda(self, target: LambdaV, node: ast.Call, path: Path, line: int) -> Results:
+        """A lambda's body with its parameters bound and its closure's names."""
+        lam = target.node
+        params = [a.arg for a in lam.args.args]
+        odd = lam.args.vararg or lam.args.kwarg or lam.args.kwonlyargs or lam.args.defaults
+        if odd or node.keywords:
+            raise Unsupported(
+                "a lambda with defaults, keywords or *args", line, "node:Lambda(args)"
+            )
+        out: Results = []
+        for p, values in self.exprs(list(node.args), path):
+            if len(values) != len(params):
+                raise Unsupported("a lambda called with the wrong arity", line, "call:arity")
+            bound = {**target.env, **dict(zip(params, values, strict=True))}
+            for q, value in self.expr(lam.body, dataclasses.replace(p, env=bound)):
+                out.append((dataclasses.replace(q, env=p.env), value))
+        return out
 
     def call_module(self, target: ModuleV, node: ast.Call, path: Path, line: int) -> Results:
         """A function of a module the translator models, or one it does not follow."""
@@ -375,6 +402,8 @@ class Calls(Core):
             p, receiver = self.unwrap(
                 p, receiver, line, "AttributeError", f"{ast.unparse(func.value)} is not None"
             )
+            if isinstance(receiver, ElemV):
+                receiver = as_any(receiver)
             if isinstance(receiver, ObjV) and receiver.cls in self.ctx.classes:
                 out.extend(self.object_method(receiver, func, node, p, line))
                 continue

@@ -57,6 +57,8 @@ class Core:
                 self.ctx.points.append(point)
         if not is_false(z3.And(*path.cond)):
             self.ctx.sink.append(path.end("raise", None, raised, line, what, kind))
+            if what is not None and self.ctx.collect:
+                self.ctx.feasible.add((kind, what, line))
 
     def unless(self, path: Path, ok: z3.BoolRef, raised: str, what: str, line: int) -> Path:
         """Python raises `raised` where `ok` fails: that path ends, the returned one goes on."""
@@ -92,6 +94,7 @@ class Core:
         """Code the translator does not follow ran here: inside a try body, its exceptions
         may be caught, so a path where it raised goes on to the handlers."""
         self.ctx.note_unmodelled(what)
+        self.ctx.unmodelled_calls += 1
         if self.ctx.try_depth > 0:
             self.raise_path(path, None, None, line)
 

@@ -164,8 +164,6 @@ def to_json(value: Value, model: z3.ModelRef, ctx: Context) -> Any:
     if isinstance(value, OptV):
         return None if z3.is_true(ev(value.none)) else to_json(value.value, model, ctx)
     if isinstance(value, AnyV):
-        if z3.is_true(ev(value.none)):
-            return None
         return {"object": value.cls or "any"}
     if isinstance(value, TupleV):
         return [to_json(v, model, ctx) for v in value.items]
@@ -204,6 +202,8 @@ def to_json(value: Value, model: z3.ModelRef, ctx: Context) -> Any:
         ]
         return {"calls": calls, "else": _atom_json(table[-1])}
     if isinstance(value, ObjV):
+        if value.closed:
+            return {"object": value.cls}
         return {k: to_json(v, model, ctx) for k, v in value.fields.items()}
     if isinstance(value, RandomV):
         picks = {
@@ -228,9 +228,7 @@ def concrete(value: Value, model: z3.ModelRef) -> Value:
     if isinstance(value, OptV):
         return OptV(ev(value.none), concrete(value.value, model))
     if isinstance(value, AnyV):
-        return AnyV(
-            value.name, ev(value.ident), ev(value.none), ev(value.truthy), ev(value.size), value.cls
-        )
+        return value  # any value: a refutation must hold for all of them
     if isinstance(value, SeqV):
         size = ev(z3.Length(value.e)).as_long()
         items = [ev(value.e[i]) for i in range(size)]
@@ -258,7 +256,10 @@ def concrete(value: Value, model: z3.ModelRef) -> Value:
         return DictV(has, ev(value.val), value.key, value.value, z3.IntVal(len(keys)))
     if isinstance(value, ObjV):
         ident = ev(value.ident) if value.ident is not None else None
+        if value.closed:
+            return ObjV(value.cls, value.fields, ident, True)
         return ObjV(value.cls, {k: concrete(v, model) for k, v in value.fields.items()}, ident)
+
     return value
 
 

@@ -74,9 +74,14 @@ class Decider:
                     condition.line,
                     "contract:not-lambda",
                 )
-        for kind, what, line in self.run.ctx.points:
+        escaping = {(p.what_kind, p.what, p.line) for p in self.run.paths if p.status == "raise"}
+        for point in self.run.ctx.points:
+            kind, what, line = point
+            if point in self.run.ctx.feasible and point not in escaping:
+                continue  # raised and handled inside the function: not its caller's concern
             if kind != "raise" or not self.declared_point(what, line):
-                self.add((kind, what, line))
+                self.add(point)
+
         executor = Executor(self.run.ctx)
         executor.ctx.collect = False
         for path in self.run.paths:

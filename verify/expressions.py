@@ -13,7 +13,7 @@ import z3
 
 from verify.builtins.strings import joined_str
 from verify.core import Core
-from verify.operations import equal, fresh_int, identical, truth
+from verify.operations import as_any, equal, fresh_int, identical, truth
 from verify.state import LOOP_BOUND, MAX_LITERAL_DIGITS, Path, Results, Stream, is_false
 from verify.values import (
     SORTS,
@@ -24,10 +24,12 @@ from verify.values import (
     DictV,
     ElemV,
     IntV,
+    LambdaV,
     ModuleV,
     NoneV,
     ObjV,
     OptV,
+    PatternV,
     RealV,
     SeqV,
     SetV,
@@ -76,12 +78,13 @@ class Expressions(Core):
         """A contract as one formula (its forks folded). Where evaluating it raises, it does
         not hold; those raises are not the function's."""
         base = Path((), env) if path is None else dataclasses.replace(path, cond=(), env=env)
-        collect, sink = self.ctx.collect, self.ctx.sink
-        self.ctx.collect, self.ctx.sink = False, []
+        collect, sink, names = self.ctx.collect, self.ctx.sink, self.ctx.local_names
+        self.ctx.collect, self.ctx.sink, self.ctx.local_names = False, [], frozenset()
         try:
             results = self.expr(node, base)
         finally:
-            self.ctx.collect, self.ctx.sink = collect, sink
+            self.ctx.collect, self.ctx.sink, self.ctx.local_names = collect, sink, names
+
         parts = [z3.And(*p.cond, truth(value, line)) for p, value in results if value is not None]
         if not parts:
             return z3.BoolVal(False)
@@ -127,6 +130,12 @@ class Expressions(Core):
         if node.id in path.env:
             return [(path, path.env[node.id])]
         ctx = self.ctx
+        if node.id in ctx.local_names:
+            # A local of the function not bound on this path: Python's UnboundLocalError.
+            self.raise_path(path, "UnboundLocalError", f"`{node.id}` is bound", node.lineno)
+            return []
+        if node.id in ctx.patterns:
+            return [(path, PatternV(*ctx.patterns[node.id]))]
         if node.id in ctx.constants:
             return self.expr(ctx.constants[node.id], path)
         if node.id in ctx.imports:
@@ -276,7 +285,8 @@ class Expressions(Core):
         return joined_str(self, node, path)
 
     def lambda_expr(self, node: ast.expr, path: Path) -> Results:
-        return [(path, self.any_value("a lambda"))]
+        assert isinstance(node, ast.Lambda)
+        return [(path, LambdaV(node, dict(path.env)))]
 
     def named_expr(self, node: ast.expr, path: Path) -> Results:
         assert isinstance(node, ast.NamedExpr)

@@ -216,13 +216,13 @@ class Inputs:
         return DictV(has, val, key, value, size)  # type: ignore[arg-type]
 
     def instance(self, name: str, cls: ast.ClassDef, line: int) -> ObjV:
-        fields = {
-            attr: self.fresh(f"{name}.{attr}", hint, line)
-            for attr, hint in field_hints(cls).items()
-        }
+        closed = not visible_bases(cls, self.ctx.classes)
+        maker = Inputs(self.ctx, self.typevars, as_input=self.as_input and not closed)
+        hints = field_hints(cls)
+        fields = {attr: maker.fresh(f"{name}.{attr}", hint, line) for attr, hint in hints.items()}
         ident = self.const(f"id({name})", z3.IntSort())
         self.fact(ident >= 0)  # type: ignore[operator]
-        return ObjV(cls.name, fields, ident)  # type: ignore[arg-type]
+        return ObjV(cls.name, fields, ident, closed)  # type: ignore[arg-type]
 
 
 def field_hints(cls: ast.ClassDef) -> dict[str, ast.expr | None]:
@@ -316,3 +316,22 @@ def _strip_optional(node: ast.expr) -> ast.expr:
 
 
 __all__ = ["Inputs", "Unsupported", "field_hints"]
+
+
+_PLAIN_BASES = {"object", "ABC", "Generic", "Protocol", "NamedTuple", "Exception"}
+
+
+def visible_bases(
+    cls: ast.ClassDef, classes: dict[str, ast.ClassDef], seen: frozenset[str] = frozenset()
+) -> bool:
+    """Whether every base of the class is one the translator sees (or one adding nothing)."""
+    for base in cls.bases:
+        node = base.value if isinstance(base, ast.Subscript) else base
+        name = ast.unparse(node).rsplit(".", 1)[-1]
+        if name in _PLAIN_BASES:
+            continue
+        if name in classes and name not in seen:
+            if visible_bases(classes[name], classes, seen | {cls.name}):
+                continue
+        return False
+    return True

@@ -41,6 +41,17 @@ from verify.values import (
 _COUNTER = itertools.count()
 
 
+def reset_names() -> None:
+    """Fresh names start again with each run, so a run's formulas (and the solver's work on
+    them) do not depend on what ran before in the process."""
+    global _COUNTER
+    _COUNTER = itertools.count()
+
+
+def fresh_name(prefix: str) -> str:
+    return f"{prefix}~{next(_COUNTER)}"
+
+
 def fresh_bool(prefix: str) -> z3.BoolRef:
     """A value nothing constrains (an over-approximation): never part of a counterexample's
     inputs, so a refutation cannot depend on it (see check.confirm)."""

@@ -42,6 +42,9 @@ def refutation(
     function: str, kind: str, condition: str, example: dict[str, Any], assumptions: list[str]
 ) -> str:
     call = f"`{call_text(function, example)}`"
+    if example.get("aliases"):
+        call += f" (with {', '.join(example['aliases'])})"
+
     if "raises" in example:
         what = f"{call} raises {example['raises']}"
         broken = (

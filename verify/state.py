@@ -183,7 +183,12 @@ class Context:
     # Every place a modelled exception may be raised: (kind, what, line), in order, kept
     # even where the path is plainly impossible (the verdict is then a proof).
     points: list[tuple[str, str, int]] = field(default_factory=list)
+    feasible: set[tuple[str, str, int]] = field(default_factory=set)  # a raise path was made
+
     try_depth: int = 0  # inside a try body: unmodelled code's exceptions may be caught
+    unmodelled_calls: int = 0  # how often code the translator does not follow ran
+    local_names: frozenset[str] = frozenset()  # the running function's locals
+
     unmodelled: list[str] = field(default_factory=list)  # what the run could not follow
     deadline: float | None = None  # time.monotonic() after which the run gives up
     axioms: set[tuple[str, str]] = field(default_factory=set)  # which are among the facts
@@ -377,5 +382,36 @@ def _literal(node: ast.expr) -> bool:
     return False
 
 
+def local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """The names a function binds in its own scope (not in nested functions, classes,
+    lambdas or comprehensions), parameters aside: used unbound, they raise."""
+    names: set[str] = set()
+    globals_: set[str] = set()
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            globals_.update(node.names)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(
+            node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+        ):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        pending.extend(ast.iter_child_nodes(node))
+    params = function.args
+    bound = {a.arg for a in [*params.posonlyargs, *params.args, *params.kwonlyargs]}
+    bound |= {a.arg for a in (params.vararg, params.kwarg) if a is not None}
+    return frozenset(names - bound - globals_)
+
+
 def is_false(condition: z3.BoolRef) -> bool:
+
     return bool(z3.is_false(z3.simplify(condition)))

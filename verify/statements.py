@@ -305,10 +305,16 @@ class Statements(Core):
     def try_statement(self, node: ast.stmt, path: Path) -> list[Path]:
         assert isinstance(node, ast.Try)
         self.ctx.try_depth += 1
+        before = self.ctx.unmodelled_calls
         try:
             ends = self.block(node.body, [path])
         finally:
             self.ctx.try_depth -= 1
+        if self.ctx.unmodelled_calls > before and node.handlers:
+            # The body runs code the translator does not follow and expects it may raise:
+            # which way it went is unknown, so no path out of here is a counterexample.
+            ends = [dataclasses.replace(e, uncertain=True) for e in ends]
+
         out: list[Path] = []
         for end in ends:
             if end.status == "raise":

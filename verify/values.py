@@ -180,6 +180,9 @@ class ObjV(Value):
     cls: str
     fields: dict[str, Value] = field(default_factory=dict)
     ident: z3.ArithRef | None = None
+    # Its class has a base the translator cannot see, which may constrain the fields (a
+    # validating model): they are never part of a counterexample.
+    closed: bool = False
     kind = "object"
 
 
@@ -223,6 +226,15 @@ class PatternV(Value):
 
 
 @dataclass(frozen=True, eq=False)
+class LambdaV(Value):
+    """A lambda and the names it closes over: called, its body is evaluated."""
+
+    node: Any  # ast.Lambda
+    env: dict[str, Value]
+    kind = "callable"
+
+
+@dataclass(frozen=True, eq=False)
 class BoundMethod(Value):
     """`obj.method` read without calling it: called later, it is the method's call."""
 
@@ -250,6 +262,12 @@ def atomic(kind: str, e: Any) -> Value:
     return {"int": IntV, "float": RealV, "bool": BoolV, "str": StrV, "obj": ElemV}[kind](e)
 
 
+# An object the translator does not model, used where Python needs an int (an index, a
+# range's bound) or a float: whatever number it stands for, the same each time.
+ANY_AS_INT = z3.Function("int(any)", z3.IntSort(), z3.IntSort())
+ANY_AS_REAL = z3.Function("float(any)", z3.IntSort(), z3.RealSort())
+
+
 def to_real(v: Value, line: int = 0) -> z3.ArithRef:
     if isinstance(v, RealV):
         return v.e
@@ -257,6 +275,8 @@ def to_real(v: Value, line: int = 0) -> z3.ArithRef:
         return z3.ToReal(v.e)
     if isinstance(v, BoolV):
         return z3.If(v.e, z3.RealVal(1), z3.RealVal(0))
+    if isinstance(v, AnyV):
+        return ANY_AS_REAL(v.ident)  # type: ignore[no-any-return]
     raise Unsupported(f"a number was expected, got {v.kind}", line, f"type:{v.kind}")
 
 
@@ -265,11 +285,15 @@ def to_int(v: Value, line: int = 0) -> z3.ArithRef:
         return v.e
     if isinstance(v, BoolV):
         return z3.If(v.e, z3.IntVal(1), z3.IntVal(0))
+    if isinstance(v, AnyV):
+        return ANY_AS_INT(v.ident)  # type: ignore[no-any-return]
     raise Unsupported(f"an int was expected, got {v.kind}", line, f"type:{v.kind}")
 
 
 def atomic_expr(value: Value, kind: str, line: int) -> z3.ExprRef:
     """The Z3 term of `value` as an element of a sequence of `kind`."""
+    if isinstance(value, AnyV):  # it may be of another type: not an element of this sort
+        raise Unsupported(f"{value.name} where a {kind} was expected", line, "type:any")
     if kind == "float":
         return to_real(value, line)
     if kind == "int":
@@ -278,6 +302,7 @@ def atomic_expr(value: Value, kind: str, line: int) -> z3.ExprRef:
         return value.e
     if kind == "str" and isinstance(value, StrV):
         return value.e
+
     if kind == "obj" and isinstance(value, ElemV):
         return value.e
     raise Unsupported(f"a {value.kind} where a {kind} was expected", line, f"type:{value.kind}")

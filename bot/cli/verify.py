@@ -1,8 +1,10 @@
-"""`redline verify`: prove or refute the contracts of Python files."""
+"""`redline verify`: prove or refute the contracts of Python files. A file that does not
+parse is bad input: one line on stderr, exit 2, before anything is verified."""
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -45,19 +47,50 @@ def _files(paths: list[str]) -> list[Path]:
     return files
 
 
+def _read(path: Path) -> str:
+    """The file's text; one that does not parse as Python is refused (exit 2)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        raise UsageError(f"{path}:{exc.lineno or 1}: does not parse: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        why = (
+            "nesting too deep"
+            if isinstance(exc, RecursionError)
+            else str(exc) or type(exc).__name__
+        )
+        raise UsageError(f"{path}: does not parse: {why}") from None
+    return text
+
+
+def line(v: Verdict) -> str:
+    mark = {"proved": "proved ", "refuted": "REFUTED", "unknown": "unknown"}[v.status]
+    why = f"\n    {v.reason}" if v.reason else ""
+    return f"{mark} {v.path}:{v.line} {v.function} {v.kind}: {v.condition}{why}"
+
+
 def run(args: argparse.Namespace) -> int:
+    from verify.project import scan
     from verify.runner import Job
     from verify.runner import run as run_verifier
 
     files = _files(args.paths)
-    jobs = [Job(str(f), f.read_text(encoding="utf-8", errors="replace")) for f in files]
-    verdicts = run_verifier(jobs, args.timeout, args.total)
+    jobs = [Job(str(f), _read(f)) for f in files]
+    project = scan({job.path: job.source for job in jobs})
+    verdicts = run_verifier(jobs, args.timeout, args.total, project)
     if args.format == "json":
         print(json.dumps([verdict_dict(v) for v in verdicts], indent=2))
     else:
         for v in verdicts:
-            mark = {"proved": "proved ", "refuted": "REFUTED", "unknown": "unknown"}[v.status]
-            extra = f"  {json.dumps(v.counterexample)}" if v.counterexample else ""
-            why = f"  ({v.reason})" if v.reason else ""
-            print(f"{mark} {v.path}:{v.line} {v.function} {v.kind}: {v.condition}{extra}{why}")
+            print(line(v))
+        counts = {s: sum(v.status == s for v in verdicts) for s in ("proved", "refuted", "unknown")}
+        print(
+            f"{counts['proved']} proved, {counts['refuted']} refuted, {counts['unknown']} unknown"
+        )
     return 1 if any(v.status == "refuted" for v in verdicts) else 0

@@ -530,7 +530,7 @@ def test_review_reports_refutations_inline_and_proofs_in_the_summary(
     document = json.loads(out)
     findings = [f for f in document["findings"] if f["source"] == "verify"]
     assert len(findings) == 1 and findings[0]["severity"] == "error"
-    assert "clamp(value=" in findings[0]["message"] and "which returns" in findings[0]["message"]
+    assert "`clamp(value=" in findings[0]["message"] and "` returns `" in findings[0]["message"]
     assert code == 1
     statuses = {(c["function"], c["status"]) for c in document["verification"]["conditions"]}
     assert ("half", "proved") in statuses and ("clamp", "refuted") in statuses

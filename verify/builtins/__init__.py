@@ -84,7 +84,22 @@ _TYPED = {
     "inflection.camelize": "str", "inflection.underscore": "str",
 }  # fmt: skip
 
+
+def _no_return(raised: str) -> Builtin:
+    """typing.assert_never, sys.exit: the call raises; nothing after it runs."""
+
+    def run(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
+        for p, _ in call_args(ex, node, path):
+            ex.raise_path(p, raised, f"raises {raised}", line)
+        return []
+
+    return run
+
+
 MODULE_FUNCTIONS: dict[str, Builtin] = {
+    "typing.assert_never": _no_return("AssertionError"),
+    "typing_extensions.assert_never": _no_return("AssertionError"),
+    "sys.exit": _no_return("SystemExit"),
     **REGEX,
     **MATH,
     **RANDOM,

@@ -114,7 +114,35 @@ def _over(
     return p, result
 
 
+def _pep316(ex: Core, node: ast.Call, path: Path, line: int, kind: str) -> Results:
+    """PEP 316's `forall(seq, fn)` and `exists(seq, fn)`: all/any of fn over seq."""
+    if len(node.args) == 1:
+        call = ast.Call(ast.Name(kind, ast.Load()), [node.args[0]], [])
+        return _fold(ex, ast.copy_location(call, node), path, line, kind)
+    if len(node.args) != 2 or node.keywords:
+        raise Unsupported(
+            f"{'forall' if kind == 'all' else 'exists'}() with these arguments",
+            line,
+            "builtin:forall(args)",
+        )
+    sequence, fn = node.args
+    if isinstance(fn, ast.Lambda) and len(fn.args.args) == 1 and not fn.args.defaults:
+        target: ast.expr = ast.Name(fn.args.args[0].arg, ast.Store())
+        element = fn.body
+    else:
+        target = ast.Name("__item", ast.Store())
+        element = ast.Call(fn, [ast.Name("__item", ast.Load())], [])
+    generator = ast.GeneratorExp(element, [ast.comprehension(target, sequence, [], 0)])
+    call = ast.Call(ast.Name(kind, ast.Load()), [generator], [])
+    for child in ast.walk(call):
+        if not hasattr(child, "lineno") or child.lineno is None:
+            ast.copy_location(child, node)
+    return _fold(ex, call, path, line, kind)
+
+
 FOLDS: dict[str, Builtin] = {
     name: (lambda kind: lambda ex, n, p, ln: _fold(ex, n, p, ln, kind))(name)
     for name in ("min", "max", "sum", "all", "any")
 }
+FOLDS["forall"] = lambda ex, n, p, ln: _pep316(ex, n, p, ln, "all")
+FOLDS["exists"] = lambda ex, n, p, ln: _pep316(ex, n, p, ln, "any")

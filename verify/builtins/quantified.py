@@ -7,14 +7,14 @@ sequence, of one item, of a concatenation). Where these do not apply, the folds 
 from __future__ import annotations
 
 import ast
-import itertools
 from collections.abc import Callable
 
 import z3
 
 from verify.core import Core
-from verify.operations import truth
-from verify.state import Path
+from verify.operations import fresh_name, truth
+from verify.state import LOOP_BOUND, Path
+
 from verify.values import (
     SORTS,
     BoolV,
@@ -30,7 +30,6 @@ from verify.values import (
     to_int,
 )
 
-_COUNTER = itertools.count()
 # (the condition on the bound variable, the element it gives)
 Domain = tuple[list[z3.ExprRef], z3.BoolRef, Value]
 
@@ -55,7 +54,7 @@ def _domain(ex: Core, node: ast.expr, path: Path) -> list[tuple[Path, Domain]] |
                     if len(bounds) == 1
                     else (to_int(bounds[0]), to_int(bounds[1]))
                 )
-                i = z3.Int(f"i~{next(_COUNTER)}")
+                i = z3.Int(fresh_name("i"))
                 out.append((p, ([i], z3.And(low <= i, i < high), IntV(i))))
             return out
         if name in ("enumerate", "zip") and node.args and (name == "zip" or len(node.args) == 1):
@@ -63,7 +62,7 @@ def _domain(ex: Core, node: ast.expr, path: Path) -> list[tuple[Path, Domain]] |
             for p, sources in ex.exprs(list(node.args), path):
                 if not all(isinstance(s, SeqV | StrV) for s in sources):
                     return None
-                i = z3.Int(f"i~{next(_COUNTER)}")
+                i = z3.Int(fresh_name("i"))
                 ranges = z3.And(i >= 0, *[i < z3.Length(s.e) for s in sources])  # type: ignore[attr-defined]
                 items = [_item(s, i) for s in sources]
                 element = (
@@ -74,11 +73,11 @@ def _domain(ex: Core, node: ast.expr, path: Path) -> list[tuple[Path, Domain]] |
     out = []
     for p, value in ex.expr(node, path):
         if isinstance(value, SeqV | StrV):
-            i = z3.Int(f"i~{next(_COUNTER)}")
+            i = z3.Int(fresh_name("i"))
             out.append((p, ([i], z3.And(i >= 0, i < z3.Length(value.e)), _item(value, i))))
         elif isinstance(value, DictV | SetV):
             kind = value.key if isinstance(value, DictV) else value.elem
-            k = z3.Const(f"k~{next(_COUNTER)}", SORTS[kind])
+            k = z3.Const(fresh_name("k"), SORTS[kind])
             out.append((p, ([k], z3.Select(value.has, k), atomic(kind, k))))
         else:
             return None
@@ -189,6 +188,13 @@ def sequence_sum(ex: Core, value: Value, start: Value) -> Value | None:
         return None
     if z3.is_int_value(z3.simplify(start.e)) and z3.simplify(start.e).as_long() == 0:
         total = _sum_function(ex, value.elem)(value.e)
+        # Exactly the items' sum where there are few of them: the axioms are for the rest.
+        size = z3.Length(value.e)
+        zero = z3.IntVal(0) if value.elem == "int" else z3.RealVal(0)
+        unrolled: z3.ArithRef = zero
+        for i in range(LOOP_BOUND):
+            unrolled = unrolled + z3.If(i < size, value.e[i], zero)
+        ex.ctx.facts.append(z3.Implies(size <= LOOP_BOUND, total == unrolled))
         return IntV(total) if value.elem == "int" else RealV(total)
     return None
 
