@@ -18,8 +18,8 @@ from bot.bench.fix_pairs import HELD_OUT_PROJECTS, injected_pairs, real_pairs
 
 VERSION = "2026.12.01"
 # Pairs per source: sized for about an hour of one (shared) core; more is better.
-INJECTED = 1500
-REAL = 700
+INJECTED = 500
+REAL = 250
 
 
 def build_tokenizer(work: Path, log: object) -> object:
@@ -76,15 +76,15 @@ def run(
         if data is not None:
             pairs += list(itertools.islice(real_pairs(data, held_out=False), REAL))
         made = list(examples(pairs, tokenizer, config.context, 256))  # type: ignore[arg-type]
-        val = list(examples(injected_pairs("val", 100, seed=1), tokenizer, config.context, 256))  # type: ignore[arg-type]
-        sets = {"train": shuffled(made, 0), "val": val}
+        val = list(examples(injected_pairs("val", 40, seed=1), tokenizer, config.context, 256))  # type: ignore[arg-type]
+        sets = {"train": shuffled(made, 0), "val": val, "data_s": time.monotonic() - started}
         torch.save(sets, cached)
     counts: dict[str, int] = {}
     for example in sets["train"]:
         key = example.origin.split(":")[0]
         counts[key] = counts.get(key, 0) + 1
     log(f"examples: {counts}, val {len(sets['val'])} ({time.monotonic() - started:.0f} s)")
-    data_minutes = (time.monotonic() - started) / 60
+    data_minutes = float(sets.get("data_s", time.monotonic() - started)) / 60
     model, figures = train(
         config, sets["train"], sets["val"], work, Plan(hours=hours, max_steps=steps), log
     )
