@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.diff import _check_complete, parse_diff, unquote_path
 from bot.core.errors import DiffParseError
@@ -262,3 +266,48 @@ def test_every_hunk_header_must_become_a_hunk() -> None:
     with pytest.raises(DiffParseError, match="2 hunk headers but 1 hunks could be read"):
         _check_complete(text, parse_diff(LF_DIFF).files)
     _check_complete(text, parse_diff(text).files)  # complete: no error
+
+
+LINES = st.lists(st.sampled_from(["a", "b", "c", "", "  x = 1", "\tif y:", "ü"]), max_size=12)
+
+
+def _apply(old: list[str], diff: Diff) -> list[str]:
+    """The new side, rebuilt from the old one and the parsed hunks."""
+    out: list[str] = []
+    at = 0  # old lines consumed
+    for hunk in diff.files[0].hunks if diff.files else ():
+        start = hunk.old_start - 1 if hunk.old_lines else hunk.old_start
+        out += old[at:start]
+        at = start
+        for line in hunk.lines:
+            if line.kind == "add":
+                assert line.new_no == len(out) + 1
+                out.append(line.text)
+                continue
+            assert old[at] == line.text and line.old_no == at + 1
+            at += 1
+            if line.kind == "ctx":
+                assert line.new_no == len(out) + 1
+                out.append(line.text)
+    return out + old[at:]
+
+
+@settings(max_examples=75, deadline=None)
+@given(LINES, LINES, st.integers(0, 3), st.booleans())
+def test_parsed_hunks_rebuild_the_new_side(
+    old: list[str], new: list[str], context: int, crlf: bool
+) -> None:
+    text = "".join(
+        difflib.unified_diff(
+            [f"{line}\n" for line in old],
+            [f"{line}\n" for line in new],
+            "a/f.py",
+            "b/f.py",
+            n=context,
+        )
+    )
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    diff = parse_diff(text)
+    assert _apply(old, diff) == new
+    assert all(f.crlf is crlf for f in diff.files)

@@ -4,9 +4,12 @@ mentions or hidden markers, and code shown as code whatever backticks it holds."
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from bot.render import escape
@@ -181,6 +184,31 @@ def test_fence_for(body: str, fence: str) -> None:
     # The body inside the fence stays code to the end.
     out = html(f"{fence}suggestion\n{body}\n{fence}\n")
     assert out.count("<pre>") == 1 and out.endswith("</code></pre>\n")
+
+
+# PR text made of what Markdown and HTML care about, in any order.
+PIECES = [*"ab `*_[]()<>!#|~&;@:/\\-+.=\n\r\t'\"{}\u202e\u200b\x00\x1b"]
+PIECES += ["<!--", "```", "http://x.example", "&gt;", "&#96;", "    "]
+HOSTILE_TEXT = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=75, deadline=None)
+@given(HOSTILE_TEXT)
+def test_any_text_renders_without_markup(value: str) -> None:
+    out = html("x " + escape.text(value))
+    assert out.startswith("<p>x") and out.endswith("</p>\n") and out.count("<p>") == 1
+    assert "<" not in out[3:-5]  # no element at all inside the paragraph
+
+
+@settings(max_examples=75, deadline=None)
+@given(HOSTILE_TEXT)
+def test_any_code_renders_as_one_code_span_showing_it(value: str) -> None:
+    out = html("x " + escape.code(value))
+    assert out.startswith("<p>x <code>") and out.endswith("</code></p>\n")
+    content = out[len("<p>x <code>") : -len("</code></p>\n")]
+    assert "<" not in content
+    # What the span shows is the text made visible (CommonMark may trim one edge space).
+    assert htmllib.unescape(content).strip() == escape.visible(value).strip()
 
 
 @pytest.mark.xfail(
