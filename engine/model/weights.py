@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import pickle
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -53,7 +54,15 @@ def load(source: Path, dtype: torch.dtype = torch.float32) -> Loaded:
         state = torch.load(source / "fixer.pt", map_location="cpu", weights_only=True)
         model = FixModel(config)
         model.load_state_dict({k: v.to(dtype) for k, v in state.items()})
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        RuntimeError,
+        EOFError,
+        pickle.UnpicklingError,
+    ) as exc:
         raise ModelMissing(f"the fix model in {source} cannot be loaded: {exc}") from exc
     if config.vocab_size != tokenizer.vocab_size:
         raise ModelMissing(f"{source}: the tokenizer does not match the model")
