@@ -3,6 +3,7 @@ renderer shows, with a few hostile names from the pull request."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.core.diff import parse_diff
@@ -14,6 +15,7 @@ from bot.core.model import (
     Fix,
     Gate,
     Group,
+    HunkScore,
     Review,
     ReviewFile,
     ScoredHunk,
@@ -21,6 +23,10 @@ from bot.core.model import (
     Suppression,
     Verdict,
 )
+from bot.core.policy import Config
+from bot.core.ports import AnalysisRequest, AnalyzerOutput
+from bot.core.trees import MemoryTree
+from bot.review.pipeline import review
 
 DIFF = parse_diff(
     "diff --git a/pkg/run.py b/pkg/run.py\n--- a/pkg/run.py\n+++ b/pkg/run.py\n"
@@ -158,3 +164,62 @@ FIX = Fix(
     7,
 )
 DROPPED = DroppedFix("pkg/run.py", 2, "detector:x", "model", "did not parse")
+
+
+class EveryLine:
+    """Flags every changed line of every file it is given, on both sides."""
+
+    name = "semgrep"
+    version = "1"
+    default_budget = 10.0
+    thresholds: Mapping[str, float] = {}
+
+    def analyze(self, request: AnalysisRequest, deadline: float) -> AnalyzerOutput:
+        findings = []
+        for file in request.diff.files:
+            for hunk in file.hunks:
+                for line in hunk.lines:
+                    number, side = (
+                        (line.old_no, "old") if line.kind == "del" else (line.new_no, "new")
+                    )
+                    if line.kind != "ctx" and number is not None:
+                        findings.append(
+                            Finding(
+                                file.path,
+                                number,
+                                number,
+                                "warning",
+                                "semgrep",
+                                "r",
+                                "`x`",
+                                0.7,
+                                side,
+                            )  # type: ignore[arg-type]
+                        )
+        scores = tuple(
+            HunkScore(f.path, h.index, entropy=4.0, line_heat=((h.new_start or 1, 3.0),))
+            for f in request.diff.files
+            for h in f.hunks
+        )
+        return AnalyzerOutput(scores=scores, findings=tuple(findings))
+
+
+PIPELINE_DIFF = (
+    "diff --git a/new.py b/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/new.py\n"
+    "@@ -0,0 +1,2 @@\n+a\n+b\n"
+    "diff --git a/gone.py b/gone.py\ndeleted file mode 100644\n--- a/gone.py\n+++ /dev/null\n"
+    "@@ -1 +0,0 @@\n-x\n"
+    "diff --git a/old.py b/moved.py\nsimilarity index 80%\nrename from old.py\nrename to moved.py\n"
+    "--- a/old.py\n+++ b/moved.py\n@@ -1,2 +1,2 @@\n k\n-y\n+z\n"
+    "diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n"
+    "diff --git a/img.png b/img.png\nBinary files a/img.png and b/img.png differ\n"
+)
+
+
+def pipeline_review() -> Review:
+    """A review the pipeline gives: added, deleted, renamed, mode-only and binary files, with
+    findings on both sides."""
+    post = MemoryTree(
+        {"new.py": "a\nb\n", "moved.py": "k\nz\n", "run.sh": "echo\n", "img.png": b"\0"}
+    )
+    return review(parse_diff(PIPELINE_DIFF), post, Config(), [EveryLine()], base=MemoryTree({}))

@@ -20,7 +20,7 @@ from bot.render.document import (
     schema,
     to_document,
 )
-from tests.render.review_samples import DROPPED, FINDING, FIX, clean, sample
+from tests.render.review_samples import DROPPED, FINDING, FIX, clean, pipeline_review, sample
 
 VALIDATOR = jsonschema.Draft202012Validator(schema())
 
@@ -235,3 +235,13 @@ def test_render_dispatches_json() -> None:
 
     assert render(sample(), "json") == dumps(sample())
     assert render(sample(), "json", lines=True) == dumps(sample(), lines=True)
+
+
+@pytest.mark.parametrize("lines", [False, True])
+def test_documents_of_real_reviews_validate(lines: bool) -> None:
+    document = to_document(pipeline_review(), lines=lines)
+    assert sorted(VALIDATOR.iter_errors(document), key=str) == []
+    by_path = {f["path"]: f for f in document["files"]}
+    assert by_path["moved.py"]["old_path"] == "old.py"
+    assert by_path["run.sh"]["mode_change"] == "100644 -> 100755"
+    assert {f["side"] for f in document["findings"]} == {"new", "old"}

@@ -14,7 +14,7 @@ import pytest
 
 from bot import __version__
 from bot.render.sarif import SCHEMA, dumps, to_sarif
-from tests.render.review_samples import FINDING, NOTE, OLD_SIDE, clean, sample
+from tests.render.review_samples import FINDING, NOTE, OLD_SIDE, clean, pipeline_review, sample
 
 SARIF_SCHEMA = json.loads(
     (Path(__file__).parents[1] / "samples" / "sarif" / "sarif-2.1.0.json").read_text("utf-8")
@@ -170,3 +170,10 @@ def test_render_dispatches_sarif() -> None:
     from bot.render import render
 
     assert render(sample(), "sarif") == dumps(sample())
+
+
+def test_sarif_of_a_real_review_validates() -> None:
+    log = to_sarif(pipeline_review())
+    assert sorted(VALIDATOR.iter_errors(log), key=str) == []
+    regions = [r["locations"][0]["physicalLocation"]["region"] for r in run_of(log)["results"]]
+    assert regions and all(r["startLine"] >= 1 and r["endLine"] >= r["startLine"] for r in regions)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, HostError
 from bot.core.host import (
     FetchedDiff,
     GateStatus,
@@ -288,3 +288,26 @@ def test_host_tree_reads_each_file_once() -> None:
     assert tree.size("app.py") == len(HEAD_FILES["app.py"])
     assert tree.read("missing.py") is None and tree.size("missing.py") is None
     assert host.reads == [("app.py", HEAD), ("missing.py", HEAD)]
+
+
+class BrokenPosting(Host):
+    """A host that accepts reads and refuses the post (an outage mid-review)."""
+
+    def post_review(self, pr: PullRequest, review: ReviewPost) -> PostResult:
+        raise HostError("502 from the host")
+
+
+def test_a_failed_post_leaves_the_review_stored_and_nothing_recorded() -> None:
+    host, reviews = BrokenPosting(), Reviews()
+    with pytest.raises(HostError, match="502"):
+        run(host, reviews)
+    assert len(reviews.saved) == 1  # the page can still show it; the retry posts again
+    assert reviews.recorded == [] and host.statuses == []
+
+
+def test_a_host_that_refuses_every_comment_gets_them_all_in_the_summary() -> None:
+    host, reviews = Host(refuse_paths=frozenset({"app.py", "web.py"})), Reviews()
+    run(host, reviews)
+    summary = host.posts[1].summary
+    assert "app.py:2" in summary and "web.py:1" in summary
+    assert reviews.recorded[0][3] == []

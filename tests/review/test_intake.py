@@ -178,3 +178,26 @@ def test_paths_that_escape_the_repository_are_refused(file: FileDiff) -> None:
 
 def test_safe_paths_pass() -> None:
     check_paths(parse_diff(modified("src/a.py")))
+
+
+def test_a_file_renamed_into_vendor_is_reviewed() -> None:
+    diff = parse_diff(
+        "diff --git a/src/mod.py b/vendor/mod.py\nsimilarity index 90%\nrename from src/mod.py\n"
+        "rename to vendor/mod.py\n--- a/src/mod.py\n+++ b/vendor/mod.py\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    before = MemoryTree({"src/mod.py": "a\n", "vendor/mod.py": "old vendored copy\n"})
+    intake = take_in(diff, MemoryTree({"vendor/mod.py": "b\n"}), Config(), before)
+    assert intake.skipped == {}
+    assert [(f.path, f.old_path) for f in intake.reviewed.files] == [
+        ("vendor/mod.py", "src/mod.py")
+    ]
+
+
+def test_binary_diffed_from_the_old_path_of_a_rename() -> None:
+    # Read before at the old path: only the lines the change adds are new.
+    file = FileDiff("new.py", "binary", old_path="old.py")
+    intake = take_in(
+        Diff((file,)), MemoryTree({"new.py": "a\nb\n"}), Config(), MemoryTree({"old.py": "a\n"})
+    )
+    (reviewed,) = intake.reviewed.files
+    assert [(ln.kind, ln.text) for ln in reviewed.hunks[0].lines] == [("ctx", "a"), ("add", "b")]
