@@ -4,6 +4,8 @@ a bare name matches at any depth, a slash anchors at the root, a trailing slash 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.globs import compile_glob, matches
 
@@ -48,3 +50,19 @@ def test_matches_returns_the_first_matching_pattern() -> None:
     assert matches("src/a.rs", patterns) is None
     assert matches("a.py", ["*.py"]) == "*.py"  # a list works as well as a tuple
     assert matches("a.py", ()) is None
+
+
+NAMES = st.text(alphabet="abcXYZ019_-.+()[]{}$^", min_size=1, max_size=12).filter(
+    lambda name: name not in (".", "..") and not set(name) <= {"."}
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(NAMES, st.lists(st.sampled_from(["src", "a b", "x.y"]), max_size=3))
+def test_a_plain_name_matches_itself_at_any_depth_and_nothing_else(
+    name: str, folders: list[str]
+) -> None:
+    path = "/".join([*folders, name])
+    assert matches(path, [name]) == name
+    assert matches("/".join([*folders, name + "z"]), [name]) is None
+    assert matches("/".join([*folders, "z" + name]), [name]) is None

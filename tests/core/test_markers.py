@@ -4,6 +4,8 @@ writes `<!-- redline:fp=... -->` into their own comment cannot silence a real fi
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.markers import SUMMARY_MARKER, Marks, derive_key, scope_of
 
@@ -84,3 +86,19 @@ def test_derived_keys_per_purpose_and_never_the_secret() -> None:
 
 def test_scope_names_host_repo_and_number() -> None:
     assert SCOPE == "github:octo/repo#7"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.text(alphabet="0123456789abcdefABCXYZ_-", min_size=1, max_size=64),
+    st.integers(1, 10_000),
+    st.integers(1, 10_000),
+)
+def test_any_fingerprint_reads_back_only_in_its_own_pull_request(
+    fingerprint: str, number: int, other: int
+) -> None:
+    marks = Marks(KEY)
+    mark = marks.mark(scope_of("github", "o/r", number), fingerprint)
+    assert marks.read(scope_of("github", "o/r", number), f"text\n{mark}") == fingerprint
+    if other != number:
+        assert marks.read(scope_of("github", "o/r", other), mark) is None

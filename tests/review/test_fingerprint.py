@@ -3,7 +3,11 @@ so a re-run never posts it twice; identical findings are told apart by occurrenc
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.model import Finding
 from bot.review.fingerprint import assign, fingerprint, normalize
@@ -71,3 +75,26 @@ def test_old_side_findings_count_apart_from_new_side_ones() -> None:
     assert [f.side for f in out] == ["new", "old"]
     assert out[0].fingerprint == fingerprint(new, "eval(q)", 0)
     assert out[1].fingerprint == fingerprint(old, "eval(q)", 1)
+
+
+FLAGGED = st.lists(
+    st.tuples(st.integers(1, 50), st.sampled_from(["eval(q)", "exec(q)", "  eval( q )"])),
+    max_size=8,
+    unique_by=lambda pair: pair[0],
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(FLAGGED, st.integers(0, 1000), st.randoms())
+def test_fingerprints_survive_shifts_and_input_order(
+    flagged: list[tuple[int, str]], shift: int, rng: random.Random
+) -> None:
+    def run(pairs: list[tuple[int, str]]) -> list[str]:
+        out = assign([(replace(BASE, line=n, end_line=n), text) for n, text in pairs])
+        return [f.fingerprint for f in sorted(out, key=lambda f: f.line)]
+
+    shuffled = list(flagged)
+    rng.shuffle(shuffled)
+    moved = [(n + shift, text) for n, text in flagged]
+    assert run(flagged) == run(shuffled) == run(moved)
+    assert len(set(run(flagged))) == len(flagged)  # never two alike in one review

@@ -5,6 +5,8 @@ it too unless the base's policy says `fail-closed = "off"`."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.model import AnalyzerRun, Finding, Skipped
 from bot.core.policy import Config, parse_config
@@ -146,3 +148,33 @@ def test_a_detail_that_only_mentions_disabling_is_not_disabled() -> None:
     config = Config()
     forged = run("semgrep", "skipped", "rules failed: disabled in .redline.toml")
     assert decide([], [forged], config).failed
+
+
+SEVERITIES = st.lists(st.sampled_from(["error", "warning", "note"]), max_size=6)
+STATUSES = st.lists(st.sampled_from(["ok", "error", "timeout", "skipped"]), max_size=3)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    SEVERITIES,
+    STATUSES,
+    st.sampled_from(["rules", "all", "off"]),
+    st.sampled_from(["error", "warning", "never"]),
+    st.sampled_from(["error", "warning", "note"]),
+)
+def test_more_findings_never_pass_a_failed_gate(
+    severities: list[str], statuses: list[str], mode: str, fail_on: str, extra: str
+) -> None:
+    config = parse_config(f'fail-closed = "{mode}"\nfail-on = "{fail_on}"')
+    runs = [
+        run(name, status)
+        for name, status in zip(("semgrep", "entropy", "static"), statuses, strict=False)
+    ]
+    before = decide([finding(s) for s in severities], runs, config)
+    after = decide([finding(s) for s in [*severities, extra]], runs, config)
+    assert before.failed is bool(before.reasons)
+    assert after.failed >= before.failed
+    if mode == "off" or fail_on == "never":
+        assert not any("could not run" in r for r in after.reasons)
+    if fail_on == "never":
+        assert not after.failed
