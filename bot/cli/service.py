@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 
 
 def setup_serve(parser: argparse.ArgumentParser) -> None:
@@ -31,19 +33,23 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.service import logs
-    from bot.service.root import build_app, build_runtime, describe, start_workers_when_ready
+    from bot.service.root import build_app, build_runtime, describe
     from bot.service.settings import load_settings
+    from bot.service.supervise import WorkerProcess, ready_file_for
 
     logs.configure()
     settings = load_settings()
     stop = threading.Event()
     runtime = build_runtime(settings, stop)
-    app, metrics = build_app(runtime)
     workers = args.workers if settings.embedded_queue else 0
+    child = None
     if workers > 0:
-        start_workers_when_ready(runtime, workers, stop, metrics.review.observe)
+        # The review workers run in a process of their own: intake keeps its interpreter.
+        child = WorkerProcess(workers, ready_file_for(settings.data_dir.resolve()))
+        child.start()
     else:
         runtime.models_ready.set()  # no models in this process
+    app, _metrics = build_app(runtime, models_ready=child.ready if child else None)
     log = logging.getLogger("redline.serve")
     log.info(
         f"listening on http://{args.host}:{args.port}",
@@ -70,11 +76,16 @@ def run_serve(args: argparse.Namespace) -> int:
         uvicorn.Server(config).run()
     finally:
         stop.set()
+        if child is not None:
+            child.stop()
     return 0
 
 
 def setup_worker(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1, help="worker threads (embedded queue)")
+    parser.add_argument(
+        "--ready-file", metavar="PATH", help="written once the models are loaded (for serve)"
+    )
 
 
 def run_worker(args: argparse.Namespace) -> int:
@@ -94,6 +105,8 @@ def run_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = start_embedded_workers(runtime, args.threads, stop)
+    if args.ready_file:
+        Path(args.ready_file).write_text(str(os.getpid()))
     try:
         while not stop.wait(0.5):
             pass

@@ -133,14 +133,18 @@ def build_runtime(settings: Settings, stop: threading.Event | None = None) -> Ru
     return Runtime(settings, store, wake, publisher.publish, publisher.ping, app)
 
 
-def build_app(runtime: Runtime, metrics: Any = None) -> Any:
+def build_app(
+    runtime: Runtime, metrics: Any = None, models_ready: Callable[[], bool] | None = None
+) -> Any:
+    """The webhook app over the runtime; `models_ready` tells readiness when the models are
+    loaded elsewhere (serve's worker process), else the runtime's own flag does."""
     from webhooks.app import Publisher, create_app
     from webhooks.metrics import Metrics
 
     store = runtime.store
     metrics = metrics or Metrics(lambda: store.queue.counts())
     publisher = Publisher(runtime.publish, runtime.ping)
-    checks = {"models": runtime.models_ready.is_set}
+    checks = {"models": models_ready or runtime.models_ready.is_set}
     app = create_app(webhook_config(runtime.settings), store, publisher, metrics, checks)
     return app, metrics
 
