@@ -4,6 +4,7 @@ defines and uses, and what it imports. Pure values, computed per language."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,6 +24,17 @@ class OrderInput:
     generated: str | None = None  # "lockfile: generated", "vendored code", ... if so
     status: str = "modified"
     hunk_spans: tuple[tuple[int, int], ...] = ()  # new-side (start, end) per hunk, diff order
+    old_path: str | None = None  # where a renamed file came from
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a name imported into a file refers to: `module` (absolute, dotted) itself when
+    `name` is None (`import a.b as m`), else the name `name` in it (`from a.b import name`)."""
+
+    module: str
+    name: str | None
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,16 +42,16 @@ class FileFacts:
     path: str
     kind: FileKind
     module: str | None = None  # dotted Python module, or a package path for other languages
-    defines: frozenset[str] = frozenset()  # symbols whose definition the change touches
-    uses: frozenset[str] = frozenset()  # names the changed lines use
+    defines: frozenset[str] = frozenset()  # top-level names whose definition the change touches
+    uses: frozenset[str] = frozenset()  # names the changed lines use (the heads of `refs`)
     imports: frozenset[str] = frozenset()  # modules/paths imported (resolved where possible)
-    imported_names: frozenset[tuple[str, str]] = frozenset()  # (module, name) from-imports
-    bound: frozenset[str] = frozenset()  # names the file defines or imports itself
-    bases: frozenset[tuple[str, str]] = frozenset()  # (class, base) for changed classes
-    strings: frozenset[str] = frozenset()  # string literals in the changed lines
+    bindings: Mapping[str, Binding] = field(default_factory=dict)  # Python: imported names
+    stars: tuple[str, ...] = ()  # Python: modules imported with `*`
+    refs: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (line, dotted chain) on changed lines
+    bases: frozenset[tuple[str, tuple[str, ...]]] = frozenset()  # (changed class, base chain)
     hunk_defines: tuple[frozenset[str], ...] = ()
     hunk_uses: tuple[frozenset[str], ...] = ()
-    extra: dict[str, object] = field(default_factory=dict)
+    parse_note: str | None = None  # set when part of the file does not parse
 
 
 _TEST_PATH = re.compile(

@@ -1,5 +1,6 @@
-"""The entropy scorer as an analyzer: per-hunk surprisal from the code LM (Python), mechanical
-hunks recognised structurally (every language), and per-line heat. It never raises findings."""
+"""The entropy scorer as an analyzer: per-hunk surprisal from the code LM (Python) and per-line
+heat. It never raises findings, and it does not decide what is mechanical: the review core
+does that structurally, before entropy (bot/review/mechanical.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Mapping
 
 from bot.core.model import HunkScore
 from bot.core.ports import AnalysisRequest, AnalyzerOutput
-from review_models.mechanical import HunkText, classify
 
 MIN_CONTENT_TOKENS = 3  # fewer changed tokens than this say too little to call a hunk dense
 
@@ -26,16 +26,6 @@ class EntropyAnalyzer:
     def analyze(self, request: AnalysisRequest, deadline: float) -> AnalyzerOutput:
         from review_models.lm.score import FileInput, HunkInput
 
-        hunks = [
-            HunkText(
-                (f.path, h.index),
-                tuple(line.text for line in h.removed),
-                tuple(line.text for line in h.added),
-            )
-            for f in request.diff.files
-            for h in f.hunks
-        ]
-        mechanical = classify(hunks)
         inputs = []
         for file in request.diff.files:
             if file.language != "python" or file.status == "deleted" or not file.hunks:
@@ -62,8 +52,6 @@ class EntropyAnalyzer:
         for file in request.diff.files:
             for hunk in file.hunks:
                 key = (file.path, hunk.index)
-                found = mechanical.get(key)
-                note = found.note if found else None
                 result = entropies.get(key)
                 flags: frozenset[str] = frozenset()
                 entropy = None
@@ -73,18 +61,11 @@ class EntropyAnalyzer:
                     heat = result.line_heat
                     if result.tokens >= MIN_CONTENT_TOKENS and entropy >= self._model.dense:
                         flags = frozenset({"dense"})
-                    elif (
-                        note is None
-                        and result.tokens >= MIN_CONTENT_TOKENS
-                        and entropy <= self._model.predictable
-                    ):
-                        note = f"predictable ({entropy:.1f} bits/token): boilerplate"
                 scores.append(
                     HunkScore(
                         file.path,
                         hunk.index,
                         entropy=entropy,
-                        mechanical=note,
                         line_heat=heat,
                         flags=flags,
                     )

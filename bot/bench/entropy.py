@@ -204,7 +204,7 @@ def _auc(scores: list[float], labels: list[int]) -> float:
 
 def separation(model: Any, data: Path) -> dict[str, Any]:
     from bot.analyzers.entropy import EntropyAnalyzer
-    from review_models.mechanical import HunkText, classify
+    from bot.review.mechanical import HunkText, classify
 
     analyzer = EntropyAnalyzer()
     scores: list[float] = []

@@ -10,9 +10,7 @@ lines), independently of the ordering's own relation graph."""
 
 from __future__ import annotations
 
-import ast
-import gzip
-import json
+import os
 import random
 import statistics
 import time
@@ -94,132 +92,6 @@ def synthetic_case(
     return Case(items, edges, groups, tests, cycle)
 
 
-def _defined_on_added(tree: ast.Module, added: set[int]) -> set[str]:
-    """Names another module can use: module-level and class-level definitions on added lines
-    (a function's local variables are no one else's)."""
-    names = set()
-    pending: list[ast.stmt] = list(tree.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            if node.lineno in added:
-                names.add(node.name)
-            if isinstance(node, ast.ClassDef):
-                pending.extend(node.body)
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.lineno in added:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(t.id for t in targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.If | ast.Try):
-            # Definitions under `if TYPE_CHECKING:` or `try: import ...` are module-level.
-            pending.extend(node.body)
-            pending.extend(node.orelse)
-    return names
-
-
-def _imports_of(tree: ast.Module, module: str, is_package: bool) -> tuple[set[str], set[str]]:
-    """(modules imported, names imported with their modules as 'mod:name')."""
-    from ordering.python import resolve_relative
-
-    modules: set[str] = set()
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = (
-                resolve_relative(module, node.level, node.module, is_package)
-                if node.level
-                else node.module or ""
-            )
-            modules.add(base)
-            for alias in node.names:
-                names.add(f"{base}:{alias.name}")
-                modules.add(f"{base}.{alias.name}")
-    return modules, names
-
-
-def true_edges(files: dict[str, str], added: dict[str, set[int]]) -> set[tuple[str, str]]:
-    trees = {}
-    for path, text in files.items():
-        try:
-            trees[path] = ast.parse(text)
-        except (SyntaxError, ValueError):
-            continue
-    defined = {p: _defined_on_added(t, added.get(p, set())) for p, t in trees.items()}
-    edges = set()
-    for user, tree in trees.items():
-        module = python_module(user)
-        modules, names = _imports_of(tree, module, user.endswith("__init__.py"))
-        used = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.lineno in added.get(user, set()):
-                used.add(node.id)
-            elif isinstance(node, ast.Attribute) and node.lineno in added.get(user, set()):
-                used.add(node.attr)
-        for owner, symbols in defined.items():
-            if owner == user:
-                continue
-            owner_module = python_module(owner)
-            linked = owner_module in modules or any(n.startswith(owner_module + ":") for n in names)
-            if linked and symbols & used:
-                edges.add((owner, user))
-    return edges
-
-
-def real_cases(data: Path, limit: int | None = None) -> list[Case]:
-    cases = []
-    for path in sorted(data.glob("commits/*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                record = json.loads(line)
-                files = record["files"]
-                if len(files) < 2:
-                    continue
-                diff = parse_diff(record["diff"])
-                added: dict[str, set[int]] = {}
-                items = []
-                for file in diff.files:
-                    if file.path not in files:
-                        continue
-                    lines = {n for h in file.hunks for n in h.touched_new_lines}
-                    added[file.path] = set().union(*(h.added_line_numbers for h in file.hunks))
-                    items.append(
-                        OrderInput(
-                            file.path,
-                            file.language,
-                            files[file.path],
-                            frozenset(lines),
-                            status=file.status,
-                        )
-                    )
-                if len(items) < 2:
-                    continue
-                edges = true_edges({i.path: i.text or "" for i in items}, added)
-                cases.append(Case(items, edges, [], {}, _has_cycle(edges)))
-    return cases[:limit] if limit else cases
-
-
-def _has_cycle(edges: set[tuple[str, str]]) -> bool:
-    graph: dict[str, set[str]] = {}
-    for a, b in edges:
-        graph.setdefault(a, set()).add(b)
-    seen: set[str] = set()
-    stack: set[str] = set()
-
-    def visit(node: str) -> bool:
-        if node in stack:
-            return True
-        if node in seen:
-            return False
-        seen.add(node)
-        stack.add(node)
-        found = any(visit(n) for n in graph.get(node, ()))
-        stack.discard(node)
-        return found
-
-    return any(visit(n) for n in list(graph))
-
-
 def forward_refs(order: Sequence[str], edges: set[tuple[str, str]]) -> int:
     position = {p: i for i, p in enumerate(order)}
     return sum(1 for a, b in edges if a in position and b in position and position[b] < position[a])
@@ -246,20 +118,39 @@ def misplaced_tests(order: Sequence[str], tests: dict[str, set[str]]) -> int:
     return bad
 
 
+def has_cycle(edges: set[tuple[str, str]] | frozenset[tuple[str, str]]) -> bool:
+    graph: dict[str, set[str]] = {}
+    for a, b in edges:
+        graph.setdefault(a, set()).add(b)
+    state: dict[str, int] = {}
+    for root in graph:
+        if root in state:
+            continue
+        stack = [(root, iter(sorted(graph.get(root, ()))))]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            nxt = next(children, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return True
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(sorted(graph.get(nxt, ())))))
+    return False
+
+
 def score(cases: list[Case]) -> dict[str, Any]:
     totals = {
-        "redline": {
+        name: {
             "forward_references": 0,
             "forward_references_acyclic": 0,
             "split_groups": 0,
             "tests_misplaced": 0,
-        },
-        "alphabetical": {
-            "forward_references": 0,
-            "forward_references_acyclic": 0,
-            "split_groups": 0,
-            "tests_misplaced": 0,
-        },
+        }
+        for name in ("redline", "alphabetical")
     }
     for case in cases:
         plan = plan_order(case.items)
@@ -282,34 +173,81 @@ def score(cases: list[Case]) -> dict[str, Any]:
     }
 
 
+def _timing(items: list[OrderInput], runs: int = 7) -> dict[str, Any]:
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        plan_order(items)
+        timings.append((time.perf_counter() - start) * 1000)
+    return {
+        "median": round(statistics.median(timings), 1),
+        "min": round(min(timings), 1),
+        "files": len(items),
+        "lines": sum((i.text or "").count("\n") for i in items),
+    }
+
+
+def _many_hunks(count: int) -> dict[str, Any]:
+    """One file with `count` hunks, as a mass reformat makes: ordering and classification."""
+    from bot.core.model import Diff
+    from bot.review.mechanical import classify_diff
+
+    body = [f"def f{i}(x):\n    return g{i}(x) + {i}\n" for i in range(count)]
+    old = "\n".join(body)
+    new = "\n".join(b.replace(") + ", ")+") for b in body)
+    patch = "".join(
+        f"@@ -{3 * i + 2},1 +{3 * i + 2},1 @@\n-    return g{i}(x) + {i}\n+    return g{i}(x)+{i}\n"
+        for i in range(count)
+    )
+    diff = parse_diff(f"diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n{patch}")
+    del old
+    file = diff.files[0]
+    item = OrderInput(
+        "m.py",
+        "python",
+        new,
+        frozenset(n for h in file.hunks for n in h.touched_new_lines),
+        hunk_spans=tuple((h.new_start, h.new_start + h.new_lines - 1) for h in file.hunks),
+    )
+    start = time.perf_counter()
+    plan_order([item])
+    ordered = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    found = classify_diff(Diff((file,)), {"m.py": new})
+    classified = (time.perf_counter() - start) * 1000
+    return {
+        "hunks": len(file.hunks),
+        "order_ms": round(ordered, 1),
+        "classify_ms": round(classified, 1),
+        "skim": sum(1 for m in found.values() if m.skim),
+    }
+
+
 def run(options: BenchOptions) -> dict[str, Any]:
+    from bot.bench.ordering_real import real_commits
+
     data = options.require_data("ordering")
     rng = random.Random(11)
     modules = stdlib_files(400, min_lines=60, max_lines=900)
     synthetic = [
         synthetic_case(rng, modules, rng.randint(2, 6), cycle=(i % 10 == 0)) for i in range(60)
     ]
-    results: dict[str, Any] = {
-        "synthetic": score(synthetic),
-        "real_commits": score(real_cases(data)),
-    }
+    # One side only, for development runs: REDLINE_BENCH_SPLIT=dev (never tune on held_out).
+    split = str(options.extra.get("split") or os.environ.get("REDLINE_BENCH_SPLIT", "all"))
+    results: dict[str, Any] = {"synthetic": score(synthetic)}
+    results["real_commits"] = real_commits(data, split)
     big = synthetic_case(random.Random(5), modules, 100, max_chain=4)
-    big.items = big.items[:300]
-    timings = []
-    for _ in range(7):
-        start = time.perf_counter()
-        plan_order(big.items)
-        timings.append((time.perf_counter() - start) * 1000)
-    results["order_300_files_ms"] = {
-        "median": round(statistics.median(timings), 1),
-        "min": round(min(timings), 1),
-        "files": len(big.items),
-        "lines": sum((i.text or "").count("\n") for i in big.items),
-    }
+    results["order_300_files_ms"] = _timing(big.items[:300])
+    huge = synthetic_case(random.Random(6), modules * 3, 260, max_chain=3)
+    results["order_1000_files_ms"] = _timing(huge.items[:1000], runs=3)
+    results["hunks_3000"] = _many_hunks(3000)
     results["targets"] = {
         "forward_references_acyclic": 0,
-        "split_groups": 0,
-        "tests_misplaced": 0,
+        "relation_precision": 1.0,
+        "control_hunks_skimmed": 0,
+        "skim_precision": 0.95,
+        "skim_recall": 0.8,
         "order_300_files_ms": 100,
+        "order_1000_files_ms": 400,
     }
     return results

@@ -186,6 +186,7 @@ class ScoredHunk:
     note: str | None = None  # the one-line note a collapsed (skim) hunk shows
     line_heat: tuple[tuple[int, float], ...] = ()
     reasons: tuple[str, ...] = ()  # why the risk is what it is, strongest first
+    repeat_of: tuple[str, int] | None = None  # (path, hunk index) of the edit this one repeats
 
 
 @dataclass(frozen=True, slots=True)

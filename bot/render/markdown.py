@@ -94,12 +94,13 @@ def attention_map(review: Review, limit: int = 60) -> list[str]:
             "collapsed (predictable changes)</summary>",
             "",
         ]
-        # One line per note: twenty repeats of one edit are one thing to skim, not twenty.
-        groups: dict[str, list[str]] = {}
+        # One line per note and repeated edit: twenty repeats of one edit are one thing to
+        # skim, not twenty; two different edits are two lines, whatever their notes say.
+        groups: dict[tuple[str, tuple[str, int] | None], list[str]] = {}
         for file, hunk in skims:
-            note = hunk.note or "predictable change"
-            groups.setdefault(note, []).append(f"{escape.code(file.diff.path)} {_span(hunk)}")
-        for note, places in list(groups.items())[:limit]:
+            key = (hunk.note or "predictable change", hunk.repeat_of)
+            groups.setdefault(key, []).append(f"{escape.code(file.diff.path)} {_span(hunk)}")
+        for (note, _), places in list(groups.items())[:limit]:
             shown = ", ".join(places[:8]) + (
                 f" and {len(places) - 8} more" if len(places) > 8 else ""
             )

@@ -44,7 +44,8 @@ def _heat_style(value: float, clamp: float) -> str:
     return "grey62"
 
 
-def _hunk(console: _Lines, hunk: ScoredHunk, clamp: float) -> None:
+def _hunk(console: _Lines, hunk: ScoredHunk, clamp: float, expand: bool = False) -> None:
+    """`expand`: show a skim hunk's lines anyway (the first of its repeats to be shown)."""
     h = hunk.hunk
     header = Text(
         f"  @@ -{h.old_start},{h.old_lines} +{h.new_start},{h.new_lines} @@ ", style="cyan"
@@ -60,9 +61,11 @@ def _hunk(console: _Lines, hunk: ScoredHunk, clamp: float) -> None:
     if details:
         header.append("  " + " · ".join(details), style="dim")
     console.line(header)
-    if hunk.attention == "skim":
+    if hunk.attention == "skim" and not expand:
         console.line(Text(f"    ▸ {hunk.note or 'predictable change'} (collapsed)", style="dim"))
         return
+    if expand:
+        console.line(Text(f"    ▸ {hunk.note}: shown once, its repeats collapse", style="dim"))
     heat = dict(hunk.line_heat)
     bright = hunk.attention == "scrutinize"
     for count, line in enumerate(h.lines):
@@ -82,7 +85,8 @@ def _hunk(console: _Lines, hunk: ScoredHunk, clamp: float) -> None:
 
 
 def _skim_run(console: _Lines, hunks: Sequence[ScoredHunk]) -> None:
-    """Skim hunks in a row with the same note: one header, one line."""
+    """Skim hunks in a row with the same note (one repeated edit, whose first instance is
+    shown above): one header, one line."""
     places = ", ".join(f"+{h.hunk.new_start}" for h in hunks[:12])
     more = f" and {len(hunks) - 12} more" if len(hunks) > 12 else ""
     header = Text(f"  @@ {places}{more} @@ ", style="cyan")
@@ -147,6 +151,7 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
     by_path: dict[str, list[Finding]] = {}
     for finding in review.findings:
         by_path.setdefault(finding.path, []).append(finding)
+    shown: set[tuple[str, int]] = set()  # hunks shown in full so far: "above" means these
     for number, file in enumerate(review.files, start=1):
         console.line(Text())
         title = Text(f"━━ {number}. {file.diff.path}", style="bold magenta")
@@ -161,12 +166,21 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         index = 0
         while index < len(file.hunks):
             hunk = file.hunks[index]
+            if hunk.repeat_of is not None and hunk.repeat_of not in shown:
+                # A repeat whose edit no hunk above shows: show this one, collapse the rest.
+                shown.update({hunk.repeat_of, (file.diff.path, hunk.hunk.index)})
+                _hunk(console, hunk, clamp, expand=hunk.attention == "skim")
+                index += 1
+                continue
+            if hunk.attention != "skim":
+                shown.add((file.diff.path, hunk.hunk.index))
             run = 1
             while (
                 hunk.attention == "skim"
                 and index + run < len(file.hunks)
                 and file.hunks[index + run].attention == "skim"
                 and file.hunks[index + run].note == hunk.note
+                and file.hunks[index + run].repeat_of == hunk.repeat_of
             ):
                 run += 1
             if run > 1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from review_models.mechanical import HunkText, classify
+from bot.review.mechanical import HunkText, classify
 
 
 def kinds(*hunks: tuple[tuple[str, ...], tuple[str, ...]]) -> list[str | None]:
@@ -36,7 +36,69 @@ def test_repeated_edits_and_moves() -> None:
     assert kinds(((), block), (block, ())) == ["moved", "moved"]
 
 
-def test_repeat_note_counts_the_repeats() -> None:
+def test_repeat_note_points_at_the_first_instance_and_counts_them() -> None:
     edits = [HunkText(("m.py", i), (f"x{i} = f(1)",), (f"x{i} = f(1, 2)",)) for i in range(13)]
-    notes = {k: v.note for k, v in classify(edits).items()}
-    assert notes[("m.py", 12)] == "12 repeated edits like the one above"
+    found = classify(edits)
+    assert found[("m.py", 12)].note == "repeats the edit at m.py#0 (13 in all)"
+    assert found[("m.py", 12)].repeat_of == ("m.py", 0)
+    assert ("m.py", 0) not in found  # the first instance is read
+
+
+def test_repeats_touching_a_condition_are_not_skim() -> None:
+    edits = [HunkText(("m.py", i), ("if x is not None:",), ("if x:",)) for i in range(3)]
+    found = classify(edits)
+    assert [found[("m.py", i)].skim for i in range(3)] == [False, False, False]
+
+
+def test_python_hunks_compare_syntax_trees() -> None:
+    """With the post-image, a reformat black would make (quotes, a trailing comma, joined
+    lines) is formatting; a docstring edit and a moved block inside a function are not."""
+    from bot.core.diff import parse_diff
+    from bot.review.mechanical import classify_diff
+
+    before = (
+        "def f(a, b):\n"
+        '    """Sum."""\n'
+        "    y = 1\n"
+        "    x = g('a',\n"
+        "          b,)\n"
+        "    z = 2\n"
+        "    if a:\n"
+        "        return x\n"
+        "    return 0\n"
+    )
+    after = before.replace("g('a',\n          b,)", 'g("a", b)').replace('"""Sum."""', '"""Add."""')
+    after = after.replace("    if a:\n        return x\n    return 0\n", "    return 0\n")
+    import difflib
+
+    body = "".join(
+        difflib.unified_diff(
+            before.splitlines(True), after.splitlines(True), "a/m.py", "b/m.py", n=0
+        )
+    )
+    diff = parse_diff("diff --git a/m.py b/m.py\n" + body)
+    found = classify_diff(diff, {"m.py": after})
+    kinds = [
+        found[("m.py", h.index)].kind if ("m.py", h.index) in found else None
+        for h in diff.files[0].hunks
+    ]
+    assert kinds == [None, "formatting", None]
+
+
+def test_a_deep_expression_is_classified_without_recursion_error() -> None:
+    from bot.core.diff import parse_diff
+    from bot.review.mechanical import classify_diff
+
+    deep = "x = " + " if c else ".join(f"a{i}" for i in range(2000))
+    patch = f"diff --git a/e.py b/e.py\n--- a/e.py\n+++ b/e.py\n@@ -1 +1 @@\n-x = 1\n+{deep}\n"
+    assert classify_diff(parse_diff(patch), {"e.py": deep + "\n"}) == {}
+
+
+def test_thousands_of_hunks_repeat_in_linear_time() -> None:
+    """8,000 hunks of one reformat-like edit: one group, every repeat after the first."""
+    edits = [HunkText(("m.py", i), (f"v{i} = f(a,b)",), (f"v{i} = f(a, b)",)) for i in range(8000)]
+    found = classify(edits)
+    assert len(found) == 8000 and all(m.kind == "formatting" for m in found.values())
+    edits = [HunkText(("m.py", i), (f"v{i} = f(a)",), (f"v{i} = f(a, b)",)) for i in range(8000)]
+    found = classify(edits)
+    assert len(found) == 7999 and all(m.repeat_of == ("m.py", 0) for m in found.values())
