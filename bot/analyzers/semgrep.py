@@ -30,7 +30,8 @@ from bot.core.ports import AnalysisRequest, AnalyzerOutput
 
 _SEVERITY: dict[str, Severity] = {"ERROR": "error", "WARNING": "warning", "INFO": "note"}
 _LOWER: dict[Severity, Severity] = {"error": "warning", "warning": "note", "note": "note"}
-_CONFIDENCE = {"HIGH": 0.95, "MEDIUM": 0.8, "LOW": 0.6}
+# AUDIT rules sit under the default paranoia threshold (0.5): shown from `--paranoia high`.
+_CONFIDENCE = {"HIGH": 0.95, "MEDIUM": 0.8, "LOW": 0.6, "AUDIT": 0.4}
 # The languages our pack and typical extra rules cover; other files are not worth a scan.
 _SCANNED = {
     "python",

@@ -121,9 +121,9 @@ def run(
         "--no-git-ignore",
         "--quiet",
         "--timeout",
-        "5",  # seconds per rule and file; a file that times out is reported as unread
+        "20",  # seconds per rule and file; a file that times out is reported as unread
         "--timeout-threshold",
-        "2",
+        "3",
         "--max-target-bytes",
         str(max_bytes),
         "--jobs",

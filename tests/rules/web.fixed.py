@@ -149,11 +149,13 @@ app.config["WTF_CSRF_ENABLED"] = False
 SESSION_COOKIE_SECURE = False
 
 
-def cookies(response, value):
+def cookies(response, value, jar, cookie):
     # ruleid: cookie-without-flags
     response.set_cookie("session", value)
     # ok: cookie-without-flags
     response.set_cookie("session", value, secure=True, httponly=True, samesite="Lax")
+    # ok: cookie-without-flags
+    jar.set_cookie(cookie)
 
 
 def templates(loader, html):
