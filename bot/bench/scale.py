@@ -327,7 +327,8 @@ class Cluster:
             with engine.connect() as conn:
                 rows = conn.execute(
                     text(
-                        "SELECT id, state, created_at, worker, attempts, updated_at FROM jobs"
+                        "SELECT id, state, created_at, worker, attempts, updated_at, last_error"
+                        " FROM jobs"
                         " WHERE id = ANY(:ids)"
                     ),
                     {"ids": list(ids)},
@@ -347,6 +348,10 @@ class Cluster:
                 return
             ids = list(self.deliver(len(idle)))
             _wait(functools.partial(self.finished, ids), 300)
+            for row in self.jobs(ids).values():
+                if row["state"] == "dead":  # the review itself fails: no figure would mean much
+                    error = str(row["last_error"] or "").splitlines()[0][:300]
+                    raise UsageError(f"bench scale: a warm-up review failed: {error}")
         raise UsageError("bench scale: a worker never took a job during the warm-up")
 
     def stop(self) -> None:

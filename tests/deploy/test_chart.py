@@ -68,7 +68,9 @@ def test_helm_lint_finds_no_errors() -> None:
         assert errors == [], (name, errors)
         # The one warning: the optional subcharts are declared but not fetched here.
         warnings = {m["error"] for m in report["messages"] if m["severity"] == 2}
-        assert warnings <= {"chart directory is missing these dependencies: postgresql,redis"}, warnings
+        assert warnings <= {"chart directory is missing these dependencies: postgresql,redis"}, (
+            warnings
+        )
 
 
 # --- settings: the REDLINE_* variables ------------------------------------------------------
