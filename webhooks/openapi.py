@@ -73,6 +73,27 @@ OPENAPI: dict[str, Any] = {
                     "200": {"description": "the review"},
                     "401": {"description": "unauthorized"},
                     "404": {"description": "not found"},
+                    "503": {"description": "store unavailable"},
+                },
+            }
+        },
+        "/reviews/{review_id}": {
+            "get": {
+                "summary": "the guided review page, with a signed, expiring token",
+                "parameters": [
+                    {
+                        "name": "review_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {"name": "t", "in": "query", "required": False, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "the page"},
+                    "403": {"description": "missing, forged or expired token"},
+                    "404": {"description": "no such review, or pages not configured"},
+                    "503": {"description": "store unavailable"},
                 },
             }
         },

@@ -15,8 +15,16 @@ def setup_review(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("terminal", "json", "sarif", "markdown", "html"), default="terminal"
     )
-    parser.add_argument("--paranoia", choices=PARANOIA_LEVELS)
-    parser.add_argument("--fail-on", choices=FAIL_ON_LEVELS)
+    parser.add_argument(
+        "--paranoia",
+        choices=PARANOIA_LEVELS,
+        help="the score threshold for findings (default: .redline.toml's, else default)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_LEVELS,
+        help="the severity that fails the gate (default: .redline.toml's, else error)",
+    )
     parser.add_argument(
         "--lines", action="store_true", help="add each changed line's surprisal to the JSON"
     )

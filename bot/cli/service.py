@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from bot.core.errors import UsageError
+
 
 def setup_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
@@ -147,10 +149,19 @@ _JOB_KEYS = (
 
 
 def run_jobs(args: argparse.Namespace) -> int:
+    from bot.service.root import describe
     from bot.service.settings import load_settings
     from bot.store import open_store
 
     settings = load_settings()
+    if settings.database_url is None:
+        database = settings.data_dir / "redline.db"
+        if not database.exists():
+            raise UsageError(
+                f"no store at {database.resolve()}: set REDLINE_DATA_DIR to the service's data "
+                "directory (or REDLINE_DATABASE_URL)"
+            )
+    print(f"redline: store {describe(settings)['store']}", file=sys.stderr)
     store = open_store(settings.store_url)
     for job_id in args.retry:
         if not store.queue.retry(job_id):

@@ -14,7 +14,8 @@ import re
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0085\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 )
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# `<` and `>` are not here: they become HTML entities, which is what shows them as themselves.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 
@@ -40,31 +41,43 @@ def text(value: str) -> str:
     return _MENTION.sub("@\u2060", shown)
 
 
-def code(value: str) -> str:
-    """An inline code span whose content is shown literally, whatever backticks it holds."""
+_IDENT = re.compile(r"^[\w./:-]{1,200}$", re.ASCII)
+
+
+def ident(value: str) -> str:
+    """A rule id or analyzer name: shown as is when it is a plain identifier (they come from
+    our rule pack or the base's config), escaped as text otherwise."""
+    return value if _IDENT.match(value) else text(value)
+
+
+def code(value: str, table: bool = False) -> str:
+    """An inline code span whose content is shown literally, whatever backticks it holds. In
+    a table cell (`table`), a `|` is escaped too: GFM splits cells on it even inside code."""
     shown = visible(value)
+    if table:
+        shown = shown.replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", shown)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
 
 
-def message(value: str) -> str:
+def message(value: str, table: bool = False) -> str:
     """A finding's message: our prose with `code spans` (which may hold PR text). Code spans
     stay code spans, safely fenced; everything else is escaped as plain text."""
     out = []
     pos = 0
     for match in _CODE_SPAN.finditer(value):
         out.append(text(value[pos : match.start()]))
-        out.append(code(match.group(2)))
+        out.append(code(match.group(2), table))
         pos = match.end()
     out.append(text(value[pos:]))
     return "".join(out)
 
 
 def cell(value: str) -> str:
-    """A message inside a Markdown table cell (pipes escaped by `text`)."""
-    return message(value)
+    """A message inside a Markdown table cell: pipes escaped in prose and in code spans."""
+    return message(value, table=True)
 
 
 def block(value: str) -> str:

@@ -75,7 +75,7 @@ def attention_map(review: Review, limit: int = 60) -> list[str]:
             else:
                 risk = "" if hunk.risk is None else f"{hunk.risk:.2f}"
                 entropy = "" if hunk.entropy is None else f"{hunk.entropy:.1f}"
-                where = escape.code(file.diff.path)
+                where = escape.code(file.diff.path, table=True)
                 rows.append(
                     f"| {where} | {_span(hunk)} | {_ATTENTION[hunk.attention]} "
                     f"| {risk} | {entropy} |"
@@ -120,11 +120,13 @@ def findings_table(findings: Iterable[Finding], title: str = "Findings") -> list
         return [*out, "No findings at this paranoia level.", ""]
     out += ["| | Location | Rule | Score | Message |", "|---|---|---|---|---|"]
     for f in findings:
-        where = escape.code(f"{f.path}:{f.line}") + (" (removed line)" if f.side == "old" else "")
+        where = escape.code(f"{f.path}:{f.line}", table=True)
+        where += " (removed line)" if f.side == "old" else ""
         out.append(
-            f"| {SEVERITY_ICON[f.severity]} | {where} | {escape.code(f'{f.source}/{f.rule}')} "
+            f"| {SEVERITY_ICON[f.severity]} | {where} "
+            f"| {escape.code(f'{f.source}/{f.rule}', table=True)} "
             f"| {f.score:.2f} "
-            f"| {_cell(f.message)} |"
+            f"| {escape.cell(f.message)} |"
         )
     out.append("")
     return out

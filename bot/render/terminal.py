@@ -18,6 +18,39 @@ MAX_HUNK_LINES = 40
 WIDTH = 120
 
 
+# C0 controls (but tab and newline) as their Unicode control pictures, DEL and C1 and the
+# bidi/zero-width controls as a replacement mark.
+_VISIBLE = {c: 0x2400 + c for c in range(32) if c not in (9, 10)}
+_VISIBLE.update({0x7F: 0x2421})
+_VISIBLE.update(dict.fromkeys(range(0x80, 0xA0), 0xFFFD))
+_VISIBLE.update(
+    dict.fromkeys(
+        [
+            0x061C,
+            0x200B,
+            0x200C,
+            0x200D,
+            0x200E,
+            0x200F,
+            0x2028,
+            0x2029,
+            0x202A,
+            0x202B,
+            0x202C,
+            0x202D,
+            0x202E,
+            0x2060,
+            0x2066,
+            0x2067,
+            0x2068,
+            0x2069,
+            0xFEFF,
+        ],
+        0xFFFD,
+    )
+)
+
+
 class _Lines:
     """Collects lines and prints them in one call: rich's per-call overhead dominates on a
     large review. Code lines are cut to the width; prose wraps."""
@@ -27,6 +60,10 @@ class _Lines:
         self.lines: list[Text] = []
 
     def line(self, text: Text, cut: bool = False) -> None:
+        # Text from the PR must not drive the reviewer's terminal: every control character
+        # (an ESC starts a sequence that can clear the screen or retitle the window) is shown
+        # as a visible symbol, one for one, so rich's style spans stay where they were.
+        text.plain = text.plain.translate(_VISIBLE)
         if cut:
             text.truncate(WIDTH, overflow="ellipsis")
         self.lines.append(text)

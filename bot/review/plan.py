@@ -78,8 +78,8 @@ def comment_body(finding: Finding, anchor: Anchor, mark: str) -> str:
     """One inline comment: everything from the PR escaped, the suggestion in a fence it
     cannot close, and the signed fingerprint marker."""
     lines = [
-        f"{SEVERITY_ICON[finding.severity]} **{escape.text(finding.source)}/"
-        f"{escape.text(finding.rule)}** (score {finding.score:.2f})",
+        f"{SEVERITY_ICON[finding.severity]} **{escape.ident(finding.source)}/"
+        f"{escape.ident(finding.rule)}** (score {finding.score:.2f})",
         "",
         escape.message(finding.message),
     ]
@@ -201,9 +201,9 @@ def summary_body(
         ]
         for f, why in in_summary:
             rows.append(
-                f"| {SEVERITY_ICON[f.severity]} | {escape.code(f'{f.path}:{f.line}')} | "
-                f"{escape.code(f'{f.source}/{f.rule}')} | {escape.message(why)} "
-                f"| {escape.message(f.message)} |"
+                f"| {SEVERITY_ICON[f.severity]} | {escape.code(f'{f.path}:{f.line}', table=True)} "
+                f"| {escape.code(f'{f.source}/{f.rule}', table=True)} | {escape.cell(why)} "
+                f"| {escape.cell(f.message)} |"
             )
         parts.append([*rows, ""])
     parts.append(md.findings_table(review.findings, "All findings"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-import pytest
 from markdown_it import MarkdownIt
 
 from bot.core.model import AnalyzerRun, FileDiff, Gate, Group, ReviewFile, Skipped
@@ -205,11 +204,6 @@ def test_nothing_from_the_pull_request_becomes_markup() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: paths go into table cells as code spans, and a `|` in a path still splits a "
-    "GFM table cell inside a code span; the rest of the path then renders as Markdown (a link)",
-)
 def test_a_pipe_in_a_path_cannot_split_a_table_cell() -> None:
     path = "a|[click](https://evil.example)|b.py"
     file = FileDiff(path, "modified", RUN.hunks)

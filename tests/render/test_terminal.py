@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-import pytest
-
 from bot.core.diff import parse_diff
 from bot.core.model import Gate, Group, ReviewFile
 from bot.render import render
@@ -137,11 +135,6 @@ def test_render_dispatches_to_the_terminal_by_default() -> None:
     assert render(sample(), "terminal", color=False) == plain(sample())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PR text (code lines, messages, paths) reaches the terminal with its escape "
-    "sequences: a diff line holding ESC [2J clears the reviewer's screen",
-)
 def test_escape_sequences_from_the_pull_request_never_reach_the_terminal() -> None:
     diff = parse_diff("--- a/e.py\n+++ b/e.py\n@@ -0,0 +1 @@\n+x = 1  # \x1b[2J\x1b]0;owned\x07\n")
     file = diff.files[0]
