@@ -72,13 +72,14 @@ class Calls(Core):
             )
             inner = inner.add(formula)
         self.depth += 1
-        outer = self.ctx.local_names
-        self.ctx.local_names = local_names(node)
+        outer, captured = self.ctx.local_names, self.ctx.captured
+        self.ctx.local_names, self.ctx.captured = local_names(node), {}
         try:
             ends = self.block(node.body[spec.body_start :], [inner])
         finally:
             self.depth -= 1
-            self.ctx.local_names = outer
+            self.ctx.local_names, self.ctx.captured = outer, captured
+
         out = []
         for end in ends:
             if end.status in ("live", "return"):
@@ -351,7 +352,8 @@ class Calls(Core):
             changed = [
                 n for n, v in zip(nodes, values, strict=True) if mutable(v) or isinstance(v, AnyV)
             ]
-            p = self.havoc(p, changed)
+            p = self.havoc_captured(self.havoc(p, changed))
+
             self.unmodelled(p, what, line)
             result = self.any_value(f"the result of {what}", cls)
             if cls is not None:

@@ -21,7 +21,8 @@ from verify.state import local_names
 from verify.inputs import Inputs
 from verify.operations import reset_names
 
-from verify.specs import Condition, FunctionSpec, extract
+from verify.specs import Condition, FunctionSpec, extract, function_spec
+
 from verify.values import DictV, Exhausted, ObjV, SeqV, SetV, Unsupported, Value
 
 _RESULT_NAMES = ("__return__", "_", "result")
@@ -169,6 +170,7 @@ class Checker:
             for condition in spec.pre:
                 assumptions.append(self.condition(executor, condition, args, None, args, old))
             if self.assumes_invariants(spec):
+                assumptions += self.constructed(spec, executor, args["self"])
                 for invariant in spec.invariants:
                     assumptions.append(
                         self.condition(executor, invariant, args, None, {"self": args["self"]}, old)
@@ -198,6 +200,56 @@ class Checker:
                 None,
                 Unsupported("nesting too deep to translate", 0, "budget:nesting"),
             )
+
+    def constructed(self, spec: FunctionSpec, executor: Executor, obj: Value) -> list[z3.BoolRef]:
+        """An object as its constructor leaves it: a field `__init__` sets from a parameter,
+        and nothing else in the class sets, meets that parameter's preconditions."""
+        cls = spec.class_node
+        init = (
+            next(
+                (n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
+                None,
+            )
+            if cls
+            else None
+        )
+        if cls is None or init is None or not isinstance(obj, ObjV):
+            return []
+        direct: dict[str, str] = {}  # parameter -> field
+        writes: dict[str, int] = {}
+        for node in ast.walk(cls):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "self"
+            ):
+                writes[node.attr] = writes.get(node.attr, 0) + 1
+        for statement in init.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Attribute)
+                and isinstance(statement.targets[0].value, ast.Name)
+                and statement.targets[0].value.id == "self"
+                and isinstance(statement.value, ast.Name)
+            ):
+                direct[statement.value.id] = statement.targets[0].attr
+        direct = {p: f for p, f in direct.items() if writes.get(f) == 1 and f in obj.fields}
+        out = []
+        for condition in function_spec(init, cls, "", self.source).pre:
+            names = set(condition.lambda_args or ()) | {
+                n.id for n in ast.walk(condition.expr) if isinstance(n, ast.Name)
+            }
+            names -= {"self"}
+            if not names or not names <= set(direct):
+                continue
+            env = {p: obj.fields[direct[p]] for p in names}
+            try:
+                out.append(executor.formula(condition.expr, env, condition.line))
+            except Unsupported:
+                continue
+        return out
 
     def assumes_invariants(self, spec: FunctionSpec) -> bool:
         node = spec.node

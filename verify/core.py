@@ -98,6 +98,25 @@ class Core:
         if self.ctx.try_depth > 0:
             self.raise_path(path, None, None, line)
 
+    def capture(self, node: ast.AST) -> None:
+        """The running function's locals a nested function or lambda uses (may change in
+        place) or rebinds (`nonlocal`)."""
+        for child in ast.walk(node):
+            if isinstance(child, ast.Nonlocal):
+                self.ctx.captured.update({n: True for n in child.names})
+            elif isinstance(child, ast.Name) and child.id in self.ctx.local_names:
+                self.ctx.captured.setdefault(child.id, False)
+
+    def havoc_captured(self, path: Path) -> Path:
+        """After code the translator does not follow: what closures hold may have changed."""
+        for name, rebound in self.ctx.captured.items():
+            if name in path.env:
+                old = path.env[name]
+                new = self.fresh_field(old, name) if rebound else self.fresh_like(old, name)
+                if new is not old:
+                    path = path.bind(name, new, rebinding=False)
+        return path
+
     def fresh_like(self, value: Value, name: str) -> Value:
         """What `value` may be after code the translator does not follow had it."""
         if isinstance(value, SeqV) and not value.tuple_like:

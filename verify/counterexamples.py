@@ -206,12 +206,14 @@ def to_json(value: Value, model: z3.ModelRef, ctx: Context) -> Any:
             return {"object": value.cls}
         return {k: to_json(v, model, ctx) for k, v in value.fields.items()}
     if isinstance(value, RandomV):
-        picks = {
-            name.split("!")[0]: _atom_json(ev(c))
+        # The source's picks in the order the function makes them: [method, value].
+        made = [
+            (int(name.rsplit("!", 1)[1]), name.split("!")[0].split(".", 1)[1], _atom_json(ev(c)))
             for name, c in ctx.choices.items()
             if name.startswith(value.name + ".")
-        }
-        return {"random": picks}
+        ]
+        return {"random": [[method, pick] for _, method, pick in sorted(made)]}
+
     return repr(value)
 
 

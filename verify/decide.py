@@ -228,7 +228,7 @@ class Decider:
         if bounded_inputs:
             searched = z3.And(searched, *bounded_inputs)
         unconfirmed: tuple[str, str] | None = None
-        for _attempt in range(3):
+        for _attempt in range(2):
             outcome, why = self.solve(solver, deadline, searched)
             if why is not None:
                 return unconfirmed or why
@@ -259,14 +259,14 @@ class Decider:
         """A solver call within the condition's budget; a reason where it decided nothing."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return z3.unknown, _exhausted(self.checker.timeout)
+            return z3.unknown, self.exhausted()
         solver.set("timeout", max(1, int(remaining * 1000)))
         outcome = solver.check(*assumptions)
         if outcome != z3.unknown:
             return outcome, None
         reason = solver.reason_unknown() or "timeout"
         if "timeout" in reason or "canceled" in reason:
-            return outcome, _exhausted(self.checker.timeout)
+            return outcome, self.exhausted()
         return outcome, (f"the solver gave up ({reason})", "budget:solver")
 
     def refutation(
@@ -281,6 +281,13 @@ class Decider:
         if self.run.ctx.reals:
             message += " (floats modelled as reals)"
         return self.make(key, "refuted", example, message)
+
+    def exhausted(self) -> tuple[str, str]:
+        """Which budget ran out: the run's total, or this condition's."""
+        total = self.checker.deadline
+        if total is not None and time.monotonic() >= total - 0.05:
+            return "time budget exhausted", "budget:total"
+        return _exhausted(self.checker.timeout)
 
     def opaque_inputs(self) -> list[str]:
         return [v.name for v in self.run.args.values() if isinstance(v, AnyV)]

@@ -286,6 +286,7 @@ class Expressions(Core):
 
     def lambda_expr(self, node: ast.expr, path: Path) -> Results:
         assert isinstance(node, ast.Lambda)
+        self.capture(node)
         return [(path, LambdaV(node, dict(path.env)))]
 
     def named_expr(self, node: ast.expr, path: Path) -> Results:

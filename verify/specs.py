@@ -18,6 +18,32 @@ _GOOGLE_RAISES = re.compile(r"^\s*Raises:\s*$")
 _GOOGLE_ITEM = re.compile(r"^\s+([A-Z]\w*(?:\.\w+)*)\s*:")
 
 
+_LINES: dict[int, tuple[str, list[str]]] = {}
+
+
+def segment(source: str, node: ast.AST) -> str | None:
+    """`ast.get_source_segment`, with the source split once (it splits on every call, which
+    is quadratic on a long file)."""
+    cached = _LINES.get(id(source))
+    if cached is None or cached[0] is not source:
+        cached = (source, source.splitlines(keepends=True))
+        _LINES.clear()
+        _LINES[id(source)] = cached
+    lines = cached[1]
+    try:
+        start, end = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined,operator]
+        first, last = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+    if end is None or last is None or start >= len(lines):
+        return None
+    if start == end:
+        return lines[start].encode()[first:last].decode()
+    head = lines[start].encode()[first:].decode()
+    tail = lines[end].encode()[:last].decode()
+    return head + "".join(lines[start + 1 : end]) + tail
+
+
 @dataclass(frozen=True)
 class Condition:
     kind: Kind
@@ -138,11 +164,11 @@ def _decorator_conditions(
         lam = decorator.args[0]
         if not isinstance(lam, ast.Lambda):
             kind: Kind = "pre" if name in ("require", "pre") else "post"
-            text = ast.get_source_segment(source, lam) or ast.unparse(lam)
+            text = segment(source, lam) or ast.unparse(lam)
             unreadable.append(Condition(kind, text, _NOT_LAMBDA, decorator.lineno))
             continue
         args = tuple(a.arg for a in lam.args.args)
-        text = ast.get_source_segment(source, lam.body) or ast.unparse(lam.body)
+        text = segment(source, lam.body) or ast.unparse(lam.body)
         if name in ("require", "pre"):
             pre.append(Condition("pre", text, lam.body, decorator.lineno, args))
         elif name == "post" and _is_deal(decorator) and len(args) == 1:
@@ -216,7 +242,7 @@ def _leading_asserts(
     while index < len(body) and isinstance(body[index], ast.Assert):
         statement = body[index]
         assert isinstance(statement, ast.Assert)
-        text = ast.get_source_segment(source, statement.test) or ast.unparse(statement.test)
+        text = segment(source, statement.test) or ast.unparse(statement.test)
         pre.append(Condition("pre", text, statement.test, statement.lineno))
         index += 1
     return pre, index
@@ -249,7 +275,7 @@ def class_invariants(cls: ast.ClassDef, source: str) -> list[Condition]:
             and isinstance(decorator.args[0], ast.Lambda)
         ):
             condition = decorator.args[0]
-            text = ast.get_source_segment(source, condition.body) or ast.unparse(condition.body)
+            text = segment(source, condition.body) or ast.unparse(condition.body)
             inv.append(
                 Condition(
                     "invariant",

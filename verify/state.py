@@ -188,6 +188,8 @@ class Context:
     try_depth: int = 0  # inside a try body: unmodelled code's exceptions may be caught
     unmodelled_calls: int = 0  # how often code the translator does not follow ran
     local_names: frozenset[str] = frozenset()  # the running function's locals
+    # Locals that closures use: name -> whether one rebinds it (`nonlocal`).
+    captured: dict[str, bool] = field(default_factory=dict)
 
     unmodelled: list[str] = field(default_factory=list)  # what the run could not follow
     deadline: float | None = None  # time.monotonic() after which the run gives up

@@ -13,6 +13,7 @@ import z3
 from verify.core import Core
 from verify.exceptions import catches, exception_name
 from verify.operations import truth
+from verify.specs import segment
 from verify.state import MAX_PATHS, Path, is_false
 from verify.values import (
     AnyV,
@@ -145,7 +146,7 @@ class Statements(Core):
     def assertion(self, node: ast.stmt, path: Path) -> list[Path]:
         assert isinstance(node, ast.Assert)
         out = []
-        text = ast.get_source_segment(self.ctx.source, node.test) or ast.unparse(node.test)
+        text = segment(self.ctx.source, node.test) or ast.unparse(node.test)
         kind = "post" if node.lineno in self.ctx.post_asserts else "assert"
         for p, value in self.expr(node.test, path):
             if value is None:
@@ -177,8 +178,10 @@ class Statements(Core):
         return [path.end("continue")]
 
     def nested_definition(self, node: ast.stmt, path: Path) -> list[Path]:
-        """A nested def or class: a callable the translator does not follow."""
+        """A nested def or class: a callable the translator does not follow. What it closes
+        over may change whenever code the translator does not follow runs (it may call it)."""
         assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        self.capture(node)
         return [path.bind(node.name, self.any_value(f"local `{node.name}`"))]
 
     def delete(self, node: ast.stmt, path: Path) -> list[Path]:
@@ -522,6 +525,11 @@ _HANDLERS: dict[type, Handler] = {
     ast.Try: Statements.try_statement,
     ast.With: Statements.with_statement,
     ast.Delete: Statements.delete,
+    # `global x`: x is the module's; the function's own reads and writes of it are modelled
+    # as a local's, and the module-level name is never a constant (see Context).
+    ast.Global: Statements.nothing,
+    ast.Nonlocal: Statements.nothing,
+
     ast.FunctionDef: Statements.nested_definition,
     ast.AsyncFunctionDef: Statements.nested_definition,
     ast.ClassDef: Statements.nested_definition,

@@ -8,11 +8,11 @@ import ast
 import z3
 
 from verify.builtins.common import Builtin, call_args, keyword
-from verify.builtins.quantified import quantified, sequence_sum
+from verify.builtins.quantified import quantified, sequence_extremum, sequence_sum
 from verify.core import Core
 from verify.operations import merge, truth
 from verify.state import LOOP_BOUND, Path, Results, Stream, is_false
-from verify.values import SORTS, BoolV, IntV, Unsupported, Value, atomic
+from verify.values import SORTS, BoolV, IntV, SeqV, Unsupported, Value, atomic
 
 
 def _extremum(ex: Core, kind: str, best: Value, candidate: Value, path: Path, line: int) -> Value:
@@ -49,6 +49,11 @@ def _fold(ex: Core, node: ast.Call, path: Path, line: int, kind: str) -> Results
         exact_sum = _sum(ex, node.args[0], path, start[0])
         if exact_sum is not None:
             return exact_sum
+    if kind in ("min", "max") and not node.keywords:
+        if not isinstance(node.args[0], ast.GeneratorExp | ast.ListComp):
+            exact = _extremum_of(ex, node.args[0], path, line, kind)
+            if exact is not None:
+                return exact
     default = keyword(node, "default")
     out = []
     for p, stream in ex.items_of(node.args[0], path, line):
@@ -64,6 +69,19 @@ def _sum(ex: Core, node: ast.expr, path: Path, start: Value) -> Results | None:
         if total is None:
             return None
         out.append((p, total))
+    return out
+
+
+def _extremum_of(ex: Core, node: ast.expr, path: Path, line: int, kind: str) -> Results | None:
+    out: Results = []
+    for p, value in ex.expr(node, path):
+        best = sequence_extremum(ex, value, kind) if value is not None else None
+        if best is None or not isinstance(value, SeqV):
+            return None
+        p = ex.unless(
+            p, z3.Length(value.e) > 0, "ValueError", f"{kind}() of a non-empty sequence", line
+        )
+        out.append((p, best))
     return out
 
 

@@ -178,14 +178,28 @@ def _sum_function(ex: Core, elem: str) -> z3.FuncDeclRef:
     return total
 
 
+def _plain(e: z3.ExprRef) -> bool:
+    """A sequence held as a name (an input) or such a sequence changed by appends, slices
+    and concatenations: what the sum axioms reason about well. A sequence a comprehension
+    built is summed item by item instead."""
+    if z3.is_const(e):
+        return True
+    kinds = (z3.Z3_OP_SEQ_CONCAT, z3.Z3_OP_SEQ_EXTRACT, z3.Z3_OP_SEQ_UNIT)
+    if z3.is_app(e) and e.decl().kind() in kinds:
+        return all(_plain(c) for c in e.children() if isinstance(c, z3.SeqRef))
+    return False
+
+
 def sequence_sum(ex: Core, value: Value, start: Value) -> Value | None:
     """sum() of a sequence of numbers, exact for every length."""
     if (
         not isinstance(value, SeqV)
         or value.elem not in ("int", "float")
         or not isinstance(start, IntV)
+        or not _plain(value.e)
     ):
         return None
+
     if z3.is_int_value(z3.simplify(start.e)) and z3.simplify(start.e).as_long() == 0:
         total = _sum_function(ex, value.elem)(value.e)
         # Exactly the items' sum where there are few of them: the axioms are for the rest.
@@ -197,6 +211,24 @@ def sequence_sum(ex: Core, value: Value, start: Value) -> Value | None:
         ex.ctx.facts.append(z3.Implies(size <= LOOP_BOUND, total == unrolled))
         return IntV(total) if value.elem == "int" else RealV(total)
     return None
+
+
+def sequence_extremum(ex: Core, value: Value, kind: str) -> Value | None:
+    """max() or min() of a non-empty sequence of numbers or strings, exact for every length:
+    an item that no item exceeds (or undercuts)."""
+    if not isinstance(value, SeqV) or value.elem not in ("int", "float", "str"):
+        return None
+    s = value.e
+    best = ex.ctx.fresh(kind, SORTS[value.elem])
+    i = z3.Int(fresh_name("i"))
+    j = z3.Int(fresh_name("j"))
+    inside = z3.And(i >= 0, i < z3.Length(s))
+    bounded = s[i] <= best if kind == "max" else best <= s[i]
+    attained = z3.Exists([j], z3.And(j >= 0, j < z3.Length(s), s[j] == best))
+    ex.ctx.facts.append(
+        z3.Implies(z3.Length(s) > 0, z3.And(z3.ForAll([i], z3.Implies(inside, bounded)), attained))
+    )
+    return atomic(value.elem, best)
 
 
 Quantify = Callable[[Core, ast.Call, Path, int, str], list[tuple[Path, Value | None]] | None]
