@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.analyzers import process
 from bot.analyzers.markers import MarkersAnalyzer
 from bot.analyzers.semgrep import SemgrepAnalyzer
 from bot.core.errors import UsageError
@@ -14,12 +15,16 @@ from bot.review.analysis import Unavailable
 def _detector() -> Analyzer:
     from bot.analyzers.detector import DetectorAnalyzer
 
+    if process.enabled():  # the models run in the model worker (bot/analyzers/process.py)
+        return process.ProcessAnalyzer("detector", DetectorAnalyzer.default_budget)
     return DetectorAnalyzer()
 
 
 def _entropy() -> Analyzer:
     from bot.analyzers.entropy import EntropyAnalyzer
 
+    if process.enabled():
+        return process.ProcessAnalyzer("entropy", EntropyAnalyzer.default_budget)
     return EntropyAnalyzer()
 
 

@@ -18,7 +18,7 @@ BaseFn = Callable[[list[int]], np.ndarray]
 
 def neural_base(model: EntropyModel) -> BaseFn:
     """Base surprisal of ids[1:] given the earlier ids, in windows of the model's context."""
-    context = model.model.config.context
+    context = model.config.context
 
     def run(ids: list[int]) -> np.ndarray:
         stride = context // 2

@@ -60,7 +60,7 @@ def simulated_hunks(model: EntropyModel, texts: list[str], seed: int) -> list[fl
 def export(
     model: CodeLM, vocab: Vocab, work: Path, log: Callable[[str], None]
 ) -> dict[str, object]:
-    scorer = EntropyModel(model, vocab, {})
+    scorer = EntropyModel.from_torch(model, vocab, {})
     val = prepare(_lexed(_files(work, "val", 60, 7)), vocab)
     base = neural_base(scorer)
     cached_bits = [base(ids) for ids, _, _ in val]

@@ -1,24 +1,34 @@
 """Surprisal of every new-side token of a diff, conditioned on the file before it (neural
 window + in-file cache) and on the diff so far (removed lines everywhere, earlier hunks), so a
-repeated change is cheap after its first occurrence."""
+repeated change is cheap after its first occurrence.
+
+Fast path (issue 19): the network runs in numpy (no torch import on the review path), only on
+windows cut after their last used position and with vocabulary logits only where a surprisal
+is used (the changed content tokens, and every token of a changed line without content); the
+four caches are sorted arrays queried for all those tokens at once (`counts.py`). The values
+are those of the per-token dict loop kept in `reference.py`, to floating-point rounding."""
 
 from __future__ import annotations
 
 import difflib
 import functools
 import json
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 
+from bot.core.errors import ModelMissing
 from review_models.lexer import Token, lex
-from review_models.lm.cache import NGramCache, mix
-from review_models.lm.model import CodeLM, LMConfig
+from review_models.lm import counts
+from review_models.lm.config import LMConfig
+from review_models.lm.network import Network
 from review_models.lm.vocab import BOS, UNK, Vocab, token_text
+from review_models.lm.weights import read_state
+
+__all__ = ["EntropyModel", "FileInput", "HunkEntropy", "HunkInput", "ModelMissing"]
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 # Neural context before a hunk: the whole file before it is in the cache already, and the
@@ -29,11 +39,6 @@ PREFIX_TOKENS = 96
 # already made in this diff is strong evidence for the same change again. The file and diff
 # caches hold every context token and removed line, so their counts dilute a repeat.
 EDIT_BETA = 0.5
-BATCH = 32
-
-
-class ModelMissing(RuntimeError):
-    """The shipped LM weights are not there."""
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,42 @@ class FileInput:
 class HunkEntropy:
     entropy: float  # mean surprisal (bits) of the changed content tokens
     tokens: int  # changed content tokens counted
-    scored: int  # all tokens scored
+    scored: int  # all tokens in the hunk's range (those whose surprisal is used are computed)
     line_heat: tuple[tuple[int, float], ...]
 
 
+@dataclass
+class _Universe:
+    """Every token sequence the caches see, laid end to end (files, removed lines, the added
+    tokens of each piece), with each position's index inside its own sequence."""
+
+    texts: list[str] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+
+    def add(self, texts: Sequence[str]) -> int:
+        start = len(self.texts)
+        self.texts.extend(texts)
+        self.offsets.extend(range(len(texts)))
+        return start
+
+
+@dataclass
+class _Piece:
+    """A hunk's tokens [lo, hi) of one file, scored in one network window."""
+
+    file: int
+    hunk: HunkInput
+    lo: int
+    hi: int
+    window: tuple[list[int], int]  # (ids, window position of token lo)
+    added_at: int = 0  # the piece's added tokens in the universe
+    added_count: int = 0
+
+
 class EntropyModel:
-    def __init__(self, model: CodeLM, vocab: Vocab, meta: dict[str, object]) -> None:
-        self.model = model
+    def __init__(self, network: Network, vocab: Vocab, meta: dict[str, object]) -> None:
+        self.network = network
+        self.config = network.config
         self.vocab = vocab
         self.meta = meta
         self.beta = float(meta.get("beta", 1.0))  # type: ignore[arg-type]
@@ -82,143 +116,242 @@ class EntropyModel:
         if not all(p.exists() for p in paths):
             raise ModelMissing(f"LM weights not found in {directory}; run `redline train lm`")
         meta = json.loads(paths[1].read_text(encoding="utf-8"))
-        model = CodeLM(LMConfig(**meta["config"]))
-        state = torch.load(paths[0], map_location="cpu", weights_only=True)
-        model.load_state_dict(
-            {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-        )
-        model.eval()
-        return cls(model, Vocab.load(paths[2]), meta)
+        network = Network(LMConfig(**meta["config"]), read_state(paths[0]))
+        return cls(network, Vocab.load(paths[2]), meta)
+
+    @classmethod
+    def from_torch(cls, model: Any, vocab: Vocab, meta: dict[str, object]) -> EntropyModel:
+        """From a trained `CodeLM` (training and export: the scorer runs in numpy anyway)."""
+        state = {k: v.detach().float().cpu().numpy() for k, v in model.state_dict().items()}
+        return cls(Network(model.config, state), vocab, meta)
 
     # --- neural part ----------------------------------------------------------------------
+    def _window(self, ids: list[int], first: int) -> tuple[list[int], int]:
+        """A window as the network sees it: its last context + 1 tokens."""
+        keep = self.config.context + 1
+        if len(ids) <= keep:
+            return ids, first
+        cut = len(ids) - keep
+        return ids[cut:], max(first - cut, 1)
+
     def neural_bits(self, windows: list[tuple[list[int], int]]) -> list[np.ndarray]:
         """For each (ids, first_scored) window: base surprisal (bits) of ids[first_scored:]."""
-        context = self.model.config.context
-        out: list[np.ndarray | None] = [None] * len(windows)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i][0]))
-        with torch.inference_mode():
-            for start in range(0, len(order), BATCH):
-                chunk = order[start : start + BATCH]
-                length = max(len(windows[i][0]) for i in chunk)
-                length = min(length, context + 1)
-                grid = np.zeros((len(chunk), length), dtype=np.int64)
-                for b, i in enumerate(chunk):
-                    ids = windows[i][0][-length:]
-                    grid[b, : len(ids)] = ids
-                ids_t = torch.from_numpy(grid)
-                hidden = self.model.hidden(ids_t[:, :-1])
-                for b, i in enumerate(chunk):
-                    ids, first = windows[i]
-                    trimmed = len(ids) - min(len(ids), length)
-                    first_local = max(first - trimmed, 1)
-                    positions = torch.arange(first_local - 1, min(len(ids), length) - 1)
-                    logp = torch.log_softmax(self.model.logits(hidden[b, positions]), dim=-1)
-                    targets = ids_t[b, positions + 1]
-                    bits = -logp.gather(1, targets.unsqueeze(1)).squeeze(1) / math.log(2)
-                    out[i] = bits.numpy()
-        return [o if o is not None else np.zeros(0) for o in out]
+        shaped = [self._window(ids, first) for ids, first in windows]
+        return self.network.window_bits([(ids, range(first, len(ids))) for ids, first in shaped])
 
     # --- the whole diff -------------------------------------------------------------------
     def score_files(self, files: Sequence[FileInput]) -> dict[tuple[str, int], HunkEntropy]:
-        lexed: list[tuple[FileInput, list[Token], list[int], list[str]]] = []
-        windows: list[tuple[list[int], int]] = []
-        plans: list[tuple[int, HunkInput, int, int, int]] = []  # file, hunk, lo, hi, window
-        diff_cache = NGramCache()
-        edit_cache = NGramCache()
-        # Substitutions made by earlier hunks (old token -> new token): a rename or a changed
-        # call at a site whose neighbours differ is still the same edit.
-        substitutions = NGramCache()
-        replaced: dict[tuple[str, int], list[str | None]] = {}
+        universe = _Universe()
+        lexed: list[tuple[list[Token], list[int], int]] = []  # tokens, ids, universe start
+        removed_at: list[int] = []
         for file in files:
             for hunk in file.hunks:
                 for line in hunk.removed:
-                    diff_cache.add_sequence([token_text(t) for t in lex(line)])
+                    removed_at.append(universe.add([token_text(t) for t in lex(line)]))
+        removed_end = len(universe.texts)
+        pieces: list[_Piece] = []
+        replaced: dict[tuple[str, int], list[str | None]] = {}
+        piece_size = self.config.context - 64  # long hunks are cut into pieces that fit
         for file_index, file in enumerate(files):
             tokens = lex(file.text)
-            file_texts = [token_text(t) for t in tokens]
-            ids = [self.vocab.id(text) for text in file_texts]
-            lexed.append((file, tokens, ids, file_texts))
+            texts = [token_text(t) for t in tokens]
+            ids = [self.vocab.id(text) for text in texts]
+            lexed.append((tokens, ids, universe.add(texts)))
             lines = [t.line for t in tokens]
             for hunk in sorted(file.hunks, key=lambda h: h.start):
                 lo = _first_at_or_after(lines, hunk.start)
                 hi = _first_at_or_after(lines, hunk.end + 1)
                 if hi <= lo:
                     continue
-                new_content = [
-                    token_text(t) for t in tokens[lo:hi] if t.line in hunk.added and t.is_content
-                ]
-                replaced[hunk.key] = _replaced(hunk.removed, new_content)
-                # Long hunks are cut into pieces that fit the model's context.
-                piece = self.model.config.context - 64
-                for cut in range(lo, hi, piece):
-                    end = min(hi, cut + piece)
+                replaced[hunk.key] = _replaced(
+                    hunk.removed,
+                    [texts[i] for i in range(lo, hi) if _is_new_content(tokens[i], hunk)],
+                )
+                for cut in range(lo, hi, piece_size):
+                    end = min(hi, cut + piece_size)
                     prefix_start = max(0, cut - PREFIX_TOKENS)
-                    window_ids = [BOS, *ids[prefix_start:end]]
-                    windows.append((window_ids, 1 + cut - prefix_start))
-                    plans.append((file_index, hunk, cut, end, len(windows) - 1))
-        base_bits = self.neural_bits(windows)
-        unk_cost = {}
-        results: dict[tuple[str, int], list[tuple[int, float, bool, bool]]] = {}
-        added_texts: dict[tuple[str, int], list[str]] = {}
-        removed_of = {h.key: h.removed for f in files for h in f.hunks}
-        file_cache_for: dict[int, NGramCache] = {}
-        consumed: dict[int, int] = {}
-        pending_by_file: dict[int, list[list[str]]] = {}
-        last_file = -1
-        for file_index, hunk, lo, hi, window in plans:
-            file, tokens, ids, texts = lexed[file_index]
-            if file_index != last_file:
-                if last_file >= 0:
-                    for sequence in pending_by_file.pop(last_file, []):
-                        diff_cache.add_sequence(sequence)
-                last_file = file_index
-            cache = file_cache_for.setdefault(file_index, NGramCache())
-            start = consumed.get(file_index, 0)
-            for index in range(start, lo):
-                cache.add(texts[max(0, index - 3) : index], texts[index])
-            consumed[file_index] = max(start, lo)
-            bits = base_bits[window]
-            scored = results.setdefault(hunk.key, [])
-            added_tokens: list[str] = []
-            pending_substitutions: list[tuple[str, str]] = []
-            for offset, index in enumerate(range(lo, hi)):
-                token = tokens[index]
-                text = texts[index]
-                base = 2.0 ** -float(bits[offset]) if offset < len(bits) else 1e-6
-                if ids[index] == UNK:
-                    if text not in unk_cost:
-                        unk_cost[text] = 2.0 ** -self.vocab.spelling_bits(text)
-                    base *= unk_cost[text]
-                history = texts[max(0, index - 3) : index]
-                p = mix([cache, diff_cache], history, text, base, self.beta, self.beta0)
-                p = mix([edit_cache], history, text, p, EDIT_BETA, None, min_order=1)
+                    window = self._window([BOS, *ids[prefix_start:end]], 1 + cut - prefix_start)
+                    pieces.append(_Piece(file_index, hunk, cut, end, window))
+        for piece in pieces:
+            tokens, _, start = lexed[piece.file]
+            added = [
+                universe.texts[start + i]
+                for i in range(piece.lo, piece.hi)
+                if tokens[i].line in piece.hunk.added
+            ]
+            piece.added_at = universe.add(added)
+            piece.added_count = len(added)
+        return self._score(files, universe, lexed, pieces, replaced, removed_end)
+
+    def _score(
+        self,
+        files: Sequence[FileInput],
+        universe: _Universe,
+        lexed: list[tuple[list[Token], list[int], int]],
+        pieces: list[_Piece],
+        replaced: dict[tuple[str, int], list[str | None]],
+        removed_end: int,
+    ) -> dict[tuple[str, int], HunkEntropy]:
+        """Why one long function: the arrays built here are only meaningful together (the
+        query rows, the event sets of the four caches and the mixing order of cache.py), and
+        splitting it would pass a dozen parallel arrays between the parts."""
+        intern: dict[str, int] = {}
+        size = len(universe.texts)
+        tok = np.fromiter(
+            (intern.setdefault(t, len(intern)) for t in universe.texts), np.int64, size
+        )
+        offsets = np.asarray(universe.offsets, dtype=np.int64)
+        keys = counts.keys(tok, offsets)
+        file_of = np.full(size, -1, dtype=np.int64)
+        for index, (tokens, _, start) in enumerate(lexed):
+            file_of[start : start + len(tokens)] = index
+        diff_time = np.full(size, _NEVER, dtype=np.int64)  # when a position joins the diff cache
+        diff_time[:removed_end] = -1
+        edit_time = np.full(size, _NEVER, dtype=np.int64)
+        # The queries: the tokens whose surprisal is used, in scoring order.
+        rows: list[tuple[int, int, int, int, float]] = []  # see _surprisal
+        spelling: dict[str, float] = {}
+        olds: list[int] = []
+        windows: list[tuple[list[int], list[int]]] = []
+        values: dict[tuple[str, int], list[tuple[int, float, bool, bool]]] = {}
+        slots: list[tuple[tuple[str, int], int]] = []  # where each query's value goes
+        new_content: dict[tuple[str, int], list[str]] = {}
+        needed = _needed(lexed, pieces)
+        for index, piece in enumerate(pieces):
+            tokens, vocab_ids, start = lexed[piece.file]
+            hunk = piece.hunk
+            span = slice(piece.added_at, piece.added_at + piece.added_count)
+            diff_time[span] = piece.file
+            edit_time[span] = index
+            out = values.setdefault(hunk.key, [])
+            seen = new_content.setdefault(hunk.key, [])
+            old_of = replaced[hunk.key]
+            ids, first = piece.window
+            positions: list[int] = []
+            for i in range(piece.lo, piece.hi):
+                token = tokens[i]
                 on_added = token.line in hunk.added
-                old: str | None = None
+                old = None
                 if on_added and token.is_content:
-                    ordinal = len(added_texts.get(hunk.key, []))
-                    olds = replaced[hunk.key]
-                    old = olds[ordinal] if ordinal < len(olds) else None
-                    if old is not None:
-                        p = mix([substitutions], [f"\x00{old}"], text, p, EDIT_BETA, None, 1)
-                surprisal = -math.log2(max(p, 1e-30))
-                scored.append((token.line, surprisal, on_added, token.is_content))
-                cache.add(history, text)
-                if on_added:
-                    added_tokens.append(text)
-                    if token.is_content:
-                        added_texts.setdefault(hunk.key, []).append(text)
-                    if old is not None:
-                        pending_substitutions.append((old, text))
-            consumed[file_index] = max(consumed[file_index], hi)
-            for old_text, new_text in pending_substitutions:
-                substitutions.add([f"\x00{old_text}"], new_text)
-            if added_tokens:
-                edit_cache.add_sequence(added_tokens)
-                pending_by_file.setdefault(file_index, []).append(added_tokens)
+                    old = old_of[len(seen)] if len(seen) < len(old_of) else None
+                    seen.append(universe.texts[start + i])
+                if i in needed[index]:
+                    factor = 1.0
+                    if vocab_ids[i] == UNK:
+                        text = universe.texts[start + i]
+                        if text not in spelling:
+                            spelling[text] = 2.0 ** -self.vocab.spelling_bits(text)
+                        factor = spelling[text]
+                    rows.append((start + i, i, piece.file, index, factor))
+                    olds.append(-1 if old is None else intern.setdefault(old, len(intern)))
+                    positions.append(first + i - piece.lo)
+                    slots.append((hunk.key, len(out)))
+                out.append((token.line, float("nan"), on_added, token.is_content))
+            windows.append((ids, positions))
+        if rows:
+            times = (offsets, file_of, diff_time, edit_time)
+            surprisal = self._surprisal(rows, olds, windows, tok, keys, times)
+            for (key, at), bits in zip(slots, surprisal.tolist(), strict=True):
+                line, _, on_added, is_content = values[key][at]
+                values[key][at] = (line, bits, on_added, is_content)
+        removed_of = {h.key: h.removed for f in files for h in f.hunks}
         return {
-            key: _summarize(values, _changed(removed_of[key], added_texts.get(key, [])))
-            for key, values in results.items()
+            key: _summarize(found, _changed(removed_of[key], new_content.get(key, [])))
+            for key, found in values.items()
         }
+
+    def _surprisal(
+        self,
+        rows: list[tuple[int, int, int, int, float]],
+        olds: list[int],
+        windows: list[tuple[list[int], list[int]]],
+        tok: np.ndarray,
+        keys: counts.Keys,
+        times: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ) -> np.ndarray:
+        """The mixed surprisal of each query row (universe position, offset in its file, file,
+        piece, spelling factor), in the order of cache.py's `mix` calls in the reference."""
+        offsets, file_of, diff_time, edit_time = times
+        table = np.asarray(rows, dtype=np.float64)
+        pos = table[:, 0].astype(np.int64)
+        q_offset, q_file, q_piece = (table[:, c].astype(np.int64) for c in (1, 2, 3))
+        bits = np.concatenate(self.network.window_bits(windows))
+        p = np.power(2.0, -bits) * table[:, 4]
+        in_file = file_of >= 0
+        in_diff = diff_time != _NEVER
+        in_edit = edit_time != _NEVER
+        for k in range(counts.ORDER):
+            context, gram = keys.context[k], keys.gram[k]
+            seen = in_file & (context >= 0)
+            file_context = counts.pair(file_of, context, seen)
+            file_gram = counts.pair(file_of, gram, seen)
+            own = counts.stats(
+                file_context[in_file],
+                file_gram[in_file],
+                offsets[in_file],
+                file_context[pos],
+                file_gram[pos],
+                q_offset,
+            )
+            diff = counts.stats(
+                context[in_diff], gram[in_diff], diff_time[in_diff], context[pos], gram[pos], q_file
+            )
+            p = counts.mix(p, own + diff, self.beta0 if k == 0 else self.beta)
+        for k in range(1, counts.ORDER):
+            context, gram = keys.context[k], keys.gram[k]
+            edit = counts.stats(
+                context[in_edit],
+                gram[in_edit],
+                edit_time[in_edit],
+                context[pos],
+                gram[pos],
+                q_piece,
+            )
+            p = counts.mix(p, edit, EDIT_BETA)
+        old = np.asarray(olds, dtype=np.int64)
+        has = old >= 0
+        if has.any():
+            new = tok[pos[has]]
+            pair = counts.pair(old[has], new, np.ones(int(has.sum()), dtype=bool))
+            when = q_piece[has]
+            swaps = counts.stats(old[has], pair, when, old[has], pair, when)
+            p[has] = counts.mix(p[has], swaps, EDIT_BETA)
+        out: np.ndarray = -np.log2(np.maximum(p, 1e-30))
+        return out
+
+
+_NEVER = np.iinfo(np.int64).max // 4  # a time no query reaches: the position is not in a cache
+
+
+def _is_new_content(token: Token, hunk: HunkInput) -> bool:
+    return token.line in hunk.added and token.is_content
+
+
+def _needed(
+    lexed: list[tuple[list[Token], list[int], int]], pieces: list[_Piece]
+) -> list[set[int]]:
+    """Per piece, the tokens whose surprisal `_summarize` reads: a hunk's added content
+    tokens, every added token of a line without one, and all added tokens of a hunk without
+    any content (entropy then falls back to them)."""
+    out: list[set[int]] = [set() for _ in pieces]
+    by_hunk: dict[tuple[str, int], list[int]] = {}
+    for index, piece in enumerate(pieces):
+        by_hunk.setdefault(piece.hunk.key, []).append(index)
+    for members in by_hunk.values():
+        hunk = pieces[members[0]].hunk
+        tokens = lexed[pieces[members[0]].file][0]
+        added = [
+            (n, i)
+            for n in members
+            for i in range(pieces[n].lo, pieces[n].hi)
+            if tokens[i].line in hunk.added
+        ]
+        with_content = {tokens[i].line for _, i in added if tokens[i].is_content}
+        for n, i in added:
+            token = tokens[i]
+            if token.is_content or token.line not in with_content or not with_content:
+                out[n].add(i)
+    return out
 
 
 def _first_at_or_after(lines: list[int], line: int) -> int:
