@@ -8,6 +8,7 @@ what was there and what replaced it (a `<` that became `<=`, a guard that went a
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,12 +38,34 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Region:
+    """Lines of the enclosing function on one side (tokenized only when a feature asks)."""
+
+    lines: tuple[str, ...] = ()
+    first: int = 1
+
+    @functools.cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        if not self.lines:
+            return ()
+        return tuple(lex("\n".join(self.lines), first_line=self.first, layout=False))
+
+
+@dataclass(frozen=True)
 class Edit:
     path: str
     blocks: tuple[Block, ...]
-    old_function: tuple[Token, ...]  # the enclosing function, old side (may be empty)
-    new_function: tuple[Token, ...]  # the enclosing function, new side
+    old_region: Region  # the enclosing function, old side (may be empty)
+    new_region: Region  # the enclosing function, new side
     changed_lines: frozenset[int]  # new-side lines the hunk touches
+
+    @property
+    def old_function(self) -> tuple[Token, ...]:
+        return self.old_region.tokens
+
+    @property
+    def new_function(self) -> tuple[Token, ...]:
+        return self.new_region.tokens
 
     @property
     def removed_count(self) -> int:
@@ -116,13 +139,13 @@ def _align(
     return tuple(ops)
 
 
-def _function_tokens(lines: list[str] | None, first: int, last: int) -> tuple[Token, ...]:
+def _function_region(lines: list[str] | None, first: int, last: int) -> Region:
     if not lines or first < 1 or first > len(lines):
-        return ()
+        return Region()
     start, end = enclosing_region(lines, first, min(last, len(lines)))
     if end - start > 400:  # a module-level region: keep a window around the change
         start, end = max(start, first - 40), min(end, last + 40)
-    return tuple(lex("\n".join(lines[start - 1 : end]), first_line=start, layout=False))
+    return Region(tuple(lines[start - 1 : end]), start)
 
 
 def edit_of(
@@ -139,8 +162,8 @@ def edit_of(
     return Edit(
         path,
         tuple(blocks),
-        _function_tokens(old_lines, min(old_numbers), max(old_numbers)),
-        _function_tokens(new_lines, new_first, new_last),
+        _function_region(old_lines, min(old_numbers), max(old_numbers)),
+        _function_region(new_lines, new_first, new_last),
         touched,
     )
 
