@@ -66,7 +66,9 @@ class DetectorAnalyzer:
                     continue
                 result = self._model.score(edit)
                 scores.append(
-                    HunkScore(file.path, hunk.index, risk=result.probability, reasons=result.reasons)
+                    HunkScore(
+                        file.path, hunk.index, risk=result.probability, reasons=result.reasons
+                    )
                 )
                 share = result.line_shares.get(result.top_line, 0.0)
                 findings.append(

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         data = BenchOptions(data=Path(args.data) if args.data else None).require_data("detector")
         train_and_export(work, data, args.hours, export_weights=not args.no_export)
         if not args.no_export:  # then the combined risk over the new detector's scores
-            from bot.bench.detector import fit_combination
+            from bot.bench.detector_risk import fit_combination
 
             fit_combination(data)
     else:

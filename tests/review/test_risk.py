@@ -1,6 +1,6 @@
 """One risk per hunk from every signal: the fitted combination raises the risk with the
 detector's, with new static diagnostics and with danger, keeps the reasons in order
-(detector, static, markers), and without a fitted combination keeps the reasons of hunks it cannot score."""
+(detector, static, markers), and keeps the reasons of hunks it cannot score."""
 
 from __future__ import annotations
 
