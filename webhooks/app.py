@@ -242,6 +242,6 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/api/reviews/{review_id}", get_review, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
-            *page_routes(store.reviews, config.page_secret),
+            *page_routes(lambda: store.reviews, config.page_secret),
         ]
     )

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from bot.core.errors import StoreError
 from bot.core.links import check
 from bot.core.ports import ReviewStore
 from bot.core.secret import Secret
@@ -41,9 +42,13 @@ def _subtitle(found: dict[str, Any]) -> str:
 
 
 def page_routes(
-    reviews: ReviewStore, secret: Secret | None, clock: Callable[[], float] = time.time
+    reviews: ReviewStore | Callable[[], ReviewStore],
+    secret: Secret | None,
+    clock: Callable[[], float] = time.time,
 ) -> list[Route]:
-    """The page routes over a review store and the page secret (None: pages are off)."""
+    """The page routes over a review store and the page secret (None: pages are off). The
+    store may be given as a function: `serve` builds the app before its store is connected."""
+    store_of: Callable[[], ReviewStore] = reviews if callable(reviews) else (lambda: reviews)
 
     async def review_page(request: Request) -> Response:
         if not secret:
@@ -54,13 +59,16 @@ def page_routes(
                 "no review pages.",
             )
         raw = request.path_params["review_id"]
-        if not raw.isdigit() or len(raw) > 18:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
             return _refusal(404, "No such review", "There is no review at this address.")
         review_id = int(raw)
         verdict = check(secret, review_id, request.query_params.get("t"), clock())
         if not verdict.ok:
             return _refusal(403, "This link does not open this review", verdict.message)
-        found = await run_in_threadpool(reviews.review, review_id)
+        try:
+            found = await run_in_threadpool(lambda: store_of().review(review_id))
+        except StoreError:
+            return _refusal(503, "The store is unavailable", "Try again in a little while.")
         if found is None:
             return _refusal(404, "No such review", "There is no review at this address.")
         page = await run_in_threadpool(

@@ -13,22 +13,32 @@ from bot.core.errors import UsageError
 EXIT_OK, EXIT_GATE, EXIT_USAGE = 0, 1, 2
 
 
+_NO_HELP = "\u200b"  # argparse skips options whose help is blank; this one is not
+
+
 class _Formatter(argparse.HelpFormatter):
     """Help that names each option's default, when it has a meaningful one."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
+        text = (action.help or "").replace(_NO_HELP, "").strip()
         default = action.default
         meaningful = default not in (None, False, "", argparse.SUPPRESS) and default != []
         if meaningful and action.option_strings and "%(default)" not in text:
-            text += " (default: %(default)s)"
-        return text
+            text += " (default: %(default)s)" if text else "default: %(default)s"
+        return text or " "
 
 
 class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        # An option without a help text still shows its default (argparse skips help-less
+        # options entirely otherwise).
+        if "help" not in kwargs and kwargs.get("action") != "version":
+            kwargs["help"] = _NO_HELP
+        return super().add_argument(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)

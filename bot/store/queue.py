@@ -97,7 +97,7 @@ class Queue(Tables):
         `max_attempts` times and would crash the next one too."""
         while True:
             outcome = self._claim_one(worker, lease, job_id, max_attempts)
-            if outcome != "dead-lettered":
+            if not isinstance(outcome, str):  # "dead-lettered": look for the next one
                 return outcome
 
     def _claim_one(
