@@ -52,7 +52,7 @@ def arithmetic(
             return path, repeated
     if isinstance(op, ast.Mod) and isinstance(left, StrV):
         ex.ctx.note_unmodelled("`%` formatting")
-        return path, StrV(ex.ctx.fresh("formatted", z3.StringSort()))  # type: ignore[arg-type]
+        return path, StrV(ex.ctx.fresh("formatted", z3.StringSort()))
     if (
         isinstance(op, ast.Add | ast.Sub | ast.Mult)
         and isinstance(left, _NUMBER)
@@ -76,9 +76,9 @@ def arithmetic(
         combined = _sets_or_bools(ex, op, left, right, line)
         if combined is not None:
             return path, combined
-    if isinstance(op, ast.LShift | ast.RShift | ast.BitAnd | ast.BitOr | ast.BitXor):
-        if isinstance(left, IntV | BoolV) and isinstance(right, IntV | BoolV):
-            return _bits(ex, op, left, right, path, line)
+    bits = ast.LShift | ast.RShift | ast.BitAnd | ast.BitOr | ast.BitXor
+    if isinstance(op, bits) and isinstance(left, IntV | BoolV) and isinstance(right, IntV | BoolV):
+        return _bits(ex, op, left, right, path, line)
     raise Unsupported(
         f"`{type(op).__name__}` on {left.kind} and {right.kind}",
         line,
@@ -89,12 +89,11 @@ def arithmetic(
 def _unmodelled(
     ex: Core, op: ast.operator, left: Value, right: Value, path: Path, line: int
 ) -> Value:
-    other = right if isinstance(left, AnyV) else left
-    name = left.name if isinstance(left, AnyV) else right.name  # type: ignore[union-attr]
+    unmodelled = left if isinstance(left, AnyV) else right
+    name = unmodelled.name if isinstance(unmodelled, AnyV) else "a value"
     ex.unmodelled(path, f"`{type(op).__name__}` on {name}", line)
     if isinstance(op, ast.Mod) and isinstance(left, StrV):
-        return StrV(ex.ctx.fresh("formatted", z3.StringSort()))  # type: ignore[arg-type]
-    del other
+        return StrV(ex.ctx.fresh("formatted", z3.StringSort()))
     return ex.any_value(f"the result of an operator on {name}")
 
 
@@ -108,11 +107,15 @@ def _concatenate(left: Value, right: Value, line: int) -> Value | None:
         return SeqV(z3.Concat(left.e, right.e), left.elem, left.tuple_like)
     if isinstance(left, TupleV) and isinstance(right, TupleV):
         return TupleV(left.items + right.items)
-    if isinstance(left, BListV) and isinstance(right, BListV) and not left.ids and not right.ids:
-        if z3.is_int_value(z3.simplify(left.length)) and z3.simplify(left.length).as_long() == len(
-            left.items
-        ):
-            return BListV(left.length + right.length, left.items + right.items)
+    if (
+        isinstance(left, BListV)
+        and isinstance(right, BListV)
+        and not left.ids
+        and not right.ids
+        and z3.is_int_value(z3.simplify(left.length))
+        and z3.simplify(left.length).as_long() == len(left.items)
+    ):
+        return BListV(left.length + right.length, left.items + right.items)
     return None
 
 
@@ -134,7 +137,7 @@ def _repeat(ex: Core, seq: Value, count: Value, line: int) -> Value | None:
     fresh = ex.ctx.fresh("repeated", sort)
     ex.ctx.facts.append(z3.Length(fresh) == z3.If(n > 0, n * z3.Length(seq.e), 0))
     ex.ctx.note_unmodelled("a repetition of a symbolic count")
-    return StrV(fresh) if isinstance(seq, StrV) else SeqV(fresh, seq.elem, seq.tuple_like)  # type: ignore[arg-type]
+    return StrV(fresh) if isinstance(seq, StrV) else SeqV(fresh, seq.elem, seq.tuple_like)
 
 
 def _ring(ex: Core, op: ast.operator, left: Value, right: Value, line: int) -> Value:
@@ -202,7 +205,7 @@ def _sets_or_bools(
             ex.ctx.facts.append(z3.And(size <= left.size, size <= right.size))
         elif isinstance(op, ast.Sub):
             ex.ctx.facts.append(z3.And(size <= left.size, size >= left.size - right.size))
-        return SetV(z3.Lambda([key], member), left.elem, size)  # type: ignore[arg-type]
+        return SetV(z3.Lambda([key], member), left.elem, size)
     return None
 
 

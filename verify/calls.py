@@ -15,10 +15,8 @@ from verify.builtins import BUILTINS, MODULE_FUNCTIONS
 from verify.builtins.methods import builtin_method
 from verify.core import Core, Rebind
 from verify.operations import as_any, store_item
-
 from verify.specs import function_spec
 from verify.state import CALL_DEPTH, Path, Results, local_names
-
 from verify.values import (
     AnyV,
     BListV,

@@ -16,13 +16,10 @@ import z3
 
 from bot.core.model import Verdict
 from verify.executor import Context, Executor, Obligation, Path
-from verify.state import local_names
-
 from verify.inputs import Inputs
 from verify.operations import reset_names
-
 from verify.specs import Condition, FunctionSpec, extract, function_spec
-
+from verify.state import local_names
 from verify.values import DictV, Exhausted, ObjV, SeqV, SetV, Unsupported, Value
 
 _RESULT_NAMES = ("__return__", "_", "result")
@@ -421,7 +418,7 @@ def _same_shape(a: Value, b: Value) -> z3.BoolRef | None:
         and not b.tuple_like
         and a.elem == b.elem
     ):
-        return a.e == b.e  # type: ignore[no-any-return]
+        return a.e == b.e
     if isinstance(a, DictV) and isinstance(b, DictV) and (a.key, a.value) == (b.key, b.value):
         return z3.And(a.has == b.has, a.val == b.val, a.size == b.size)
     if isinstance(a, SetV) and isinstance(b, SetV) and a.elem == b.elem:

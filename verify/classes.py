@@ -50,7 +50,7 @@ def construct(ex: Core, cls: ast.ClassDef, node: ast.Call, path: Path, line: int
             return ex.opaque_call(node, path, line, f"constructing `{cls.name}`", cls.name)
         return [(path, obj)]
     out: Results = []
-    for p, args, _ in ex.bind_args(init, node, path, line, [obj]):  # type: ignore[attr-defined]
+    for p, args, _ in ex.bind_args(init, node, path, line, [obj]):
         for end in ex.call(init, args, p, line, cls):
             caller = dataclasses.replace(
                 end,

@@ -83,7 +83,7 @@ class Core:
         truthy = self.ctx.fresh(f"bool({name})", z3.BoolSort())
         size = self.ctx.fresh(f"len({name})", z3.IntSort())
         self.ctx.facts.extend([ident >= 0, size >= 0, z3.Implies(none, z3.Not(truthy))])
-        return AnyV(name, ident, none, truthy, size, cls)  # type: ignore[arg-type]
+        return AnyV(name, ident, none, truthy, size, cls)
 
     def new_ident(self) -> z3.ArithRef:
         """The identity of an object created here: unlike every input's and every other."""
@@ -120,12 +120,12 @@ class Core:
     def fresh_like(self, value: Value, name: str) -> Value:
         """What `value` may be after code the translator does not follow had it."""
         if isinstance(value, SeqV) and not value.tuple_like:
-            return SeqV(self.ctx.fresh(name, z3.SeqSort(SORTS[value.elem])), value.elem)  # type: ignore[arg-type]
+            return SeqV(self.ctx.fresh(name, z3.SeqSort(SORTS[value.elem])), value.elem)
         if isinstance(value, BListV) and not value.tuple_like:
             size = self.ctx.fresh(f"len({name})", z3.IntSort())
             self.ctx.facts.append(size >= 0)
             items = tuple(self.fresh_like(v, f"{name}[{i}]") for i, v in enumerate(value.items))
-            return BListV(size, items)  # type: ignore[arg-type]
+            return BListV(size, items)
         if isinstance(value, DictV):
             size = self.ctx.fresh(f"len({name})", z3.IntSort())
             self.ctx.facts.append(size >= 0)
@@ -133,12 +133,12 @@ class Core:
             val = self.ctx.fresh(
                 f"{name}.values", z3.ArraySort(SORTS[value.key], SORTS[value.value])
             )
-            return DictV(has, val, value.key, value.value, size)  # type: ignore[arg-type]
+            return DictV(has, val, value.key, value.value, size)
         if isinstance(value, SetV):
             size = self.ctx.fresh(f"len({name})", z3.IntSort())
             self.ctx.facts.append(size >= 0)
             has = self.ctx.fresh(name, z3.ArraySort(SORTS[value.elem], z3.BoolSort()))
-            return SetV(has, value.elem, size)  # type: ignore[arg-type]
+            return SetV(has, value.elem, size)
         if isinstance(value, AssocV):
             return self.any_value(name)
         if isinstance(value, ObjV) and value.ident is not None:

@@ -65,7 +65,8 @@ class Expressions(Core):
         if handler is None:
             name = type(node).__name__
             raise Unsupported(f"expression `{name}`", getattr(node, "lineno", 0), f"node:{name}")
-        return handler(self, node, path)
+        results: Results = handler(self, node, path)
+        return results
 
     def formula(
         self,
@@ -461,13 +462,13 @@ class Expressions(Core):
             return inside if isinstance(op, ast.In) else z3.Not(inside)
         if isinstance(left, AnyV | ElemV) or isinstance(right, AnyV | ElemV):
             self.ctx.note_unmodelled("ordering values the translator does not model")
-            return self.ctx.fresh("compare", z3.BoolSort())  # type: ignore[return-value]
+            return self.ctx.fresh("compare", z3.BoolSort())
         if isinstance(left, IntV | BoolV) and isinstance(right, IntV | BoolV):
             a, b = to_int(left, line), to_int(right, line)
         elif isinstance(left, IntV | RealV | BoolV) and isinstance(right, IntV | RealV | BoolV):
             a, b = to_real(left, line), to_real(right, line)
         elif isinstance(left, StrV) and isinstance(right, StrV):
-            a, b = left.e, right.e  # type: ignore[assignment]
+            a, b = left.e, right.e
         else:
             raise Unsupported(
                 f"ordering {left.kind} and {right.kind}", line, f"op:<({left.kind},{right.kind})"
@@ -479,15 +480,16 @@ class Expressions(Core):
             if isinstance(container, TupleV | BListV | AssocV) and not isinstance(item, OptV):
                 pass  # element by element, with == on the unmodelled item
             else:
-                return self.ctx.fresh("in", z3.BoolSort())  # type: ignore[return-value]
+                return self.ctx.fresh("in", z3.BoolSort())
         if isinstance(container, StrV) and isinstance(item, StrV):
             return z3.Contains(container.e, item.e)
         if isinstance(container, SeqV):
-            if container.elem != item.kind and not (
-                container.elem == "float" and item.kind == "int"
+            if (
+                container.elem != item.kind
+                and not (container.elem == "float" and item.kind == "int")
+                and z3.is_true(z3.simplify(z3.Length(container.e) == 0))
             ):
-                if z3.is_true(z3.simplify(z3.Length(container.e) == 0)):
-                    return z3.BoolVal(False)
+                return z3.BoolVal(False)
             return z3.Contains(container.e, z3.Unit(atomic_expr(item, container.elem, line)))
         if isinstance(container, TupleV):
             return (

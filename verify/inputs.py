@@ -131,9 +131,9 @@ class Inputs:
         none = self.const(f"{name} is None", z3.BoolSort()) if nullable else z3.BoolVal(False)
         truthy = self.const(f"bool({name})", z3.BoolSort())
         size = self.const(f"len({name})", z3.IntSort())
-        self.fact(z3.And(ident >= 0, size >= 0, z3.Implies(none, z3.Not(truthy))))  # type: ignore[operator]
+        self.fact(z3.And(ident >= 0, size >= 0, z3.Implies(none, z3.Not(truthy))))
         shown = label or (f"`{name}` (any {cls})" if cls else f"`{name}` (any value)")
-        return AnyV(shown, ident, none, truthy, size, _class_name(cls))  # type: ignore[arg-type]
+        return AnyV(shown, ident, none, truthy, size, _class_name(cls))
 
     def union(self, name: str, members: list[ast.expr], line: int) -> Value:
         nullable = any(isinstance(m, ast.Constant) and m.value is None for m in members)
@@ -151,8 +151,8 @@ class Inputs:
                 inner.truthy,
                 inner.size,
                 inner.cls,
-            )  # type: ignore[arg-type]
-        return OptV(self.const(f"{name} is None", z3.BoolSort()), inner)  # type: ignore[arg-type]
+            )
+        return OptV(self.const(f"{name} is None", z3.BoolSort()), inner)
 
     def literal(self, name: str, args: list[ast.expr], line: int) -> Value:
         options = [a.value for a in args if isinstance(a, ast.Constant)]
@@ -179,17 +179,17 @@ class Inputs:
         element = args[0] if args else None
         kind = self.atomic_kind(element) if element is not None else None
         if kind is not None:
-            return SeqV(self.const(name, z3.SeqSort(SORTS[kind])), kind, tuple_like)  # type: ignore[arg-type]
+            return SeqV(self.const(name, z3.SeqSort(SORTS[kind])), kind, tuple_like)
         size = self.const(f"len({name})", z3.IntSort())
         items = tuple(self.fresh(f"{name}[{i}]", element, line) for i in range(LOOP_BOUND))
         self.ctx.cuts.append(
             ((size > LOOP_BOUND,), f"lists of composite values modelled up to {LOOP_BOUND} items")
         )
-        self.fact(size >= 0)  # type: ignore[operator]
+        self.fact(size >= 0)
         ids: tuple[z3.ArithRef, ...] = ()
         if self.as_input and all(isinstance(item, SeqV) and not item.tuple_like for item in items):
             ids = self.identities(name, items)
-        return BListV(size, items, ids, tuple_like)  # type: ignore[arg-type]
+        return BListV(size, items, ids, tuple_like)
 
     def identities(self, name: str, items: tuple[Value, ...]) -> tuple[z3.ArithRef, ...]:
         """The caller may pass one list twice: identity is part of the input."""
@@ -205,15 +205,15 @@ class Inputs:
     def set_of(self, name: str, element: str) -> SetV:
         has = self.const(f"{name}.members", z3.ArraySort(SORTS[element], z3.BoolSort()))
         size = self.const(f"len({name})", z3.IntSort())
-        self.fact(size >= 0)  # type: ignore[operator]
-        return SetV(has, element, size)  # type: ignore[arg-type]
+        self.fact(size >= 0)
+        return SetV(has, element, size)
 
     def dict_of(self, name: str, key: str, value: str) -> DictV:
         has = self.const(f"{name}.keys", z3.ArraySort(SORTS[key], z3.BoolSort()))
         val = self.const(f"{name}.values", z3.ArraySort(SORTS[key], SORTS[value]))
         size = self.const(f"len({name})", z3.IntSort())
-        self.fact(size >= 0)  # type: ignore[operator]
-        return DictV(has, val, key, value, size)  # type: ignore[arg-type]
+        self.fact(size >= 0)
+        return DictV(has, val, key, value, size)
 
     def instance(self, name: str, cls: ast.ClassDef, line: int) -> ObjV:
         closed = not visible_bases(cls, self.ctx.classes)
@@ -221,8 +221,8 @@ class Inputs:
         hints = field_hints(cls)
         fields = {attr: maker.fresh(f"{name}.{attr}", hint, line) for attr, hint in hints.items()}
         ident = self.const(f"id({name})", z3.IntSort())
-        self.fact(ident >= 0)  # type: ignore[operator]
-        return ObjV(cls.name, fields, ident, closed)  # type: ignore[arg-type]
+        self.fact(ident >= 0)
+        return ObjV(cls.name, fields, ident, closed)
 
 
 def field_hints(cls: ast.ClassDef) -> dict[str, ast.expr | None]:
@@ -231,9 +231,12 @@ def field_hints(cls: ast.ClassDef) -> dict[str, ast.expr | None]:
     unhinted otherwise: any value)."""
     hints: dict[str, ast.expr | None] = {}
     for node in cls.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if not ast.unparse(node.annotation).startswith(("ClassVar", "typing.ClassVar")):
-                hints[node.target.id] = node.annotation
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and not ast.unparse(node.annotation).startswith(("ClassVar", "typing.ClassVar"))
+        ):
+            hints[node.target.id] = node.annotation
     for method in cls.body:
         if not isinstance(method, ast.FunctionDef):
             continue
@@ -267,7 +270,8 @@ def field_hints(cls: ast.ClassDef) -> dict[str, ast.expr | None]:
                 and isinstance(value.values[0], ast.Name)
                 and params.get(value.values[0].id) is not None
             ):
-                hints[target.attr] = _strip_optional(params[value.values[0].id])  # `x or default`
+                hinted = params[value.values[0].id]
+                hints[target.attr] = _strip_optional(hinted) if hinted else None  # `x or default`
             else:
                 hints[target.attr] = None
     return hints
@@ -330,8 +334,11 @@ def visible_bases(
         name = ast.unparse(node).rsplit(".", 1)[-1]
         if name in _PLAIN_BASES:
             continue
-        if name in classes and name not in seen:
-            if visible_bases(classes[name], classes, seen | {cls.name}):
-                continue
+        if (
+            name in classes
+            and name not in seen
+            and visible_bases(classes[name], classes, seen | {cls.name})
+        ):
+            continue
         return False
     return True

@@ -86,6 +86,7 @@ class Loops(Core):
         start = 0
         args = list(node.args)
         if name == "enumerate":
+            start_node: ast.expr | None = None
             if len(args) == 2:
                 start_node = args.pop()
             else:
@@ -295,11 +296,10 @@ class Loops(Core):
         return [p for p in out if not is_false(z3.And(*p.cond))]
 
     # --- comprehensions -------------------------------------------------------------------
-    def comprehension(
-        self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp, path: Path
-    ) -> list[tuple[Path, Stream]]:
+    def comprehension(self, node: ast.expr, path: Path) -> list[tuple[Path, Stream]]:
         """The elements a comprehension makes (for a dict comprehension, key-value pairs).
         Two `for` clauses unroll one inside the other."""
+        assert isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp)
         if any(g.is_async for g in node.generators):
             raise Unsupported("async comprehension", node.lineno, "node:async-comprehension")
         if len(node.generators) > 2:
@@ -361,7 +361,7 @@ class Loops(Core):
         conditions = [z3.And(*p.cond[prefix:]) for p, _ in results]
         value = results[-1][1]
         assert value is not None
-        for (p, v), condition in zip(
+        for (_p, v), condition in zip(
             reversed(results[:-1]), reversed(conditions[:-1]), strict=True
         ):
             assert v is not None

@@ -221,13 +221,13 @@ _ELEM_EQ = {
 
 def _equal_elem(a: Value, b: Value) -> z3.BoolRef:
     if isinstance(a, ElemV) and isinstance(b, ElemV):
-        return a.e == b.e  # type: ignore[no-any-return]
+        return a.e == b.e
     elem, other = (a, b) if isinstance(a, ElemV) else (b, a)
     assert isinstance(elem, ElemV)
     if isinstance(other, NoneV):
-        return OBJ_NONE(elem.e)  # type: ignore[no-any-return]
+        return OBJ_NONE(elem.e)
     if isinstance(other, IntV | RealV | BoolV | StrV):
-        return _ELEM_EQ[other.kind](elem.e, other.e)  # type: ignore[no-any-return]
+        return _ELEM_EQ[other.kind](elem.e, other.e)
     return fresh_bool("obj==")
 
 
@@ -268,7 +268,7 @@ def _ident(v: Value) -> z3.ArithRef | None:
     if isinstance(v, AnyV):
         return v.ident
     if isinstance(v, ElemV):
-        return OBJ_ID(v.e)  # type: ignore[no-any-return]
+        return OBJ_ID(v.e)
     if isinstance(v, ObjV):
         return v.ident
     return None

@@ -24,7 +24,8 @@ def call_text(function: str, example: dict[str, Any]) -> str:
     owner = ""
     if "self" in args and name == "__init__":
         args.pop("self")
-        return f"{function.rsplit('.', 2)[-2] if '.' in function else name}({', '.join(f'{k}={literal(v)}' for k, v in args.items())})"
+        cls = function.rsplit(".", 2)[-2] if "." in function else name
+        return f"{cls}({', '.join(f'{k}={literal(v)}' for k, v in args.items())})"
     if "self" in args:
         fields = args.pop("self")
         cls = function.rsplit(".", 2)[-2] if "." in function else "object"
@@ -58,11 +59,15 @@ def refutation(
         shown = (
             " ".join(f"{k}={literal(v)}" for k, v in made.items()) if isinstance(made, dict) else ""
         )
-        text = f"{call} makes an object ({shown}) that breaks {_KIND.get(kind) or 'the condition'} `{condition}`"
+        broken_kind = _KIND.get(kind) or "the condition"
+        text = f"{call} makes an object ({shown}) that breaks {broken_kind} `{condition}`"
     else:
-        text = f"{call} returns `{literal(example.get('returns'))}`, which breaks {_KIND.get(kind) or 'the condition'} `{condition}`"
+        returned = literal(example.get("returns"))
+        broken_kind = _KIND.get(kind) or "the condition"
+        text = f"{call} returns `{returned}`, which breaks {broken_kind} `{condition}`"
     if assumptions:
-        text += f" (if the code it calls that is not modelled returns normally: {', '.join(assumptions[:3])})"
+        assumed = ", ".join(assumptions[:3])
+        text += f" (if the code it calls that is not modelled returns normally: {assumed})"
     return text
 
 
@@ -71,7 +76,8 @@ def proof(loops: bool, reals: bool, unmodelled: list[str]) -> str:
     details = []
     if loops:
         details.append(
-            f"every loop ends within {LOOP_BOUND} iterations and every call within {CALL_DEPTH} nested calls on the inputs the precondition allows"
+            f"every loop ends within {LOOP_BOUND} iterations and every call within"
+            f" {CALL_DEPTH} nested calls on the inputs the precondition allows"
         )
     if reals:
         details.append("floats modelled as reals")
@@ -89,9 +95,14 @@ def bounded(reason: str) -> str:
 
 def unknown_unconfirmed(unmodelled: list[str]) -> str:
     if unmodelled:
-        return f"a counterexample was found but not confirmed: it may depend on what {', '.join(unmodelled[:3])} {'do' if len(unmodelled) > 1 else 'does'}"
+        verb = "do" if len(unmodelled) > 1 else "does"
+        return (
+            "a counterexample was found but not confirmed: it may depend on what"
+            f" {', '.join(unmodelled[:3])} {verb}"
+        )
     return "a counterexample was found but not confirmed"
 
 
 def not_proved(unmodelled: list[str]) -> str:
-    return f"not proved: it depends on {', '.join(unmodelled[:3])}, which the translator does not model"
+    names = ", ".join(unmodelled[:3])
+    return f"not proved: it depends on {names}, which the translator does not model"

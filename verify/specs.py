@@ -30,18 +30,20 @@ def segment(source: str, node: ast.AST) -> str | None:
         _LINES.clear()
         _LINES[id(source)] = cached
     lines = cached[1]
-    try:
-        start, end = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined,operator]
-        first, last = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
-    except AttributeError:
+    start_line = getattr(node, "lineno", None)
+    end_line = getattr(node, "end_lineno", None)
+    first = getattr(node, "col_offset", None)
+    last = getattr(node, "end_col_offset", None)
+    if start_line is None or end_line is None or first is None or last is None:
         return None
-    if end is None or last is None or start >= len(lines):
+    start, end = int(start_line) - 1, int(end_line) - 1
+    if start >= len(lines) or end >= len(lines):
         return None
     if start == end:
-        return lines[start].encode()[first:last].decode()
+        return str(lines[start].encode()[first:last].decode())
     head = lines[start].encode()[first:].decode()
     tail = lines[end].encode()[:last].decode()
-    return head + "".join(lines[start + 1 : end]) + tail
+    return str(head + "".join(lines[start + 1 : end]) + tail)
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,13 @@ class Path:
                     if name == a and isinstance(holder, ObjV) and attr in holder.fields:
                         fields = {**holder.fields, attr: merge(same, value, holder.fields[attr])}
                         env[owner] = ObjV(holder.cls, fields, holder.ident)
-                    elif name == owner and isinstance(value, ObjV) and attr in value.fields:
-                        if a in env:
-                            env[a] = merge(same, value.fields[attr], env[a])
+                    elif (
+                        name == owner
+                        and isinstance(value, ObjV)
+                        and attr in value.fields
+                        and a in env
+                    ):
+                        env[a] = merge(same, value.fields[attr], env[a])
                     continue
                 other = b if a == name else a if b == name else None
                 if other is not None and other in env:
@@ -264,34 +268,34 @@ def _module_bindings(
                         if not node.level
                         else f"{prefix}.{alias.name}"
                     )
-    for node in ast.walk(module):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
+    for child in ast.walk(module):
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            for alias in child.names:
                 if alias.name == "*":
                     star = True
                 else:
                     names.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, ast.Global):
-            for name in node.names:
-                counts[name] = counts.get(name, 0) + 2  # rebound elsewhere: not a constant
-    for node in module.body:
+        elif isinstance(child, ast.Global):
+            for declared in child.names:
+                counts[declared] = counts.get(declared, 0) + 2  # rebound elsewhere
+    for statement in module.body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        elif isinstance(node, ast.AugAssign):
-            targets = [node.target]
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets, value = [statement.target], statement.value
+        elif isinstance(statement, ast.AugAssign):
+            targets = [statement.target]
         for target in targets:
-            for name in ast.walk(target):
-                if isinstance(name, ast.Name):
-                    names.add(name.id)
-                    counts[name.id] = counts.get(name.id, 0) + 1
+            for bound in ast.walk(target):
+                if isinstance(bound, ast.Name):
+                    names.add(bound.id)
+                    counts[bound.id] = counts.get(bound.id, 0) + 1
                     if value is not None and isinstance(target, ast.Name) and _literal(value):
-                        literal[name.id] = value
-        if isinstance(node, ast.For | ast.With | ast.Try | ast.If):
-            for sub in ast.walk(node):
+                        literal[bound.id] = value
+        if isinstance(statement, ast.For | ast.With | ast.Try | ast.If):
+            for sub in ast.walk(statement):
                 if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                     names.add(sub.id)
                     counts[sub.id] = counts.get(sub.id, 0) + 2

@@ -529,7 +529,6 @@ _HANDLERS: dict[type, Handler] = {
     # as a local's, and the module-level name is never a constant (see Context).
     ast.Global: Statements.nothing,
     ast.Nonlocal: Statements.nothing,
-
     ast.FunctionDef: Statements.nested_definition,
     ast.AsyncFunctionDef: Statements.nested_definition,
     ast.ClassDef: Statements.nested_definition,

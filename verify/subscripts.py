@@ -208,8 +208,8 @@ class Subscripts(Core):
         self.ctx.facts.append(z3.Length(fresh) == count)
         self.ctx.note_unmodelled(f"the elements of a slice with step {stride}")
         if isinstance(base, StrV):
-            return StrV(fresh)  # type: ignore[arg-type]
-        return SeqV(fresh, base.elem, base.tuple_like)  # type: ignore[arg-type]
+            return StrV(fresh)
+        return SeqV(fresh, base.elem, base.tuple_like)
 
     def constant_slice(
         self,
@@ -307,9 +307,10 @@ def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
 
 def _class_constant(cls: ast.ClassDef, name: str) -> ast.expr | None:
     for node in cls.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            and isinstance(node.value, ast.Constant)
         ):
-            if isinstance(node.value, ast.Constant):
-                return node.value
+            return node.value
     return None

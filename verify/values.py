@@ -276,7 +276,7 @@ def to_real(v: Value, line: int = 0) -> z3.ArithRef:
     if isinstance(v, BoolV):
         return z3.If(v.e, z3.RealVal(1), z3.RealVal(0))
     if isinstance(v, AnyV):
-        return ANY_AS_REAL(v.ident)  # type: ignore[no-any-return]
+        return ANY_AS_REAL(v.ident)
     raise Unsupported(f"a number was expected, got {v.kind}", line, f"type:{v.kind}")
 
 
@@ -286,7 +286,7 @@ def to_int(v: Value, line: int = 0) -> z3.ArithRef:
     if isinstance(v, BoolV):
         return z3.If(v.e, z3.IntVal(1), z3.IntVal(0))
     if isinstance(v, AnyV):
-        return ANY_AS_INT(v.ident)  # type: ignore[no-any-return]
+        return ANY_AS_INT(v.ident)
     raise Unsupported(f"an int was expected, got {v.kind}", line, f"type:{v.kind}")
 
 

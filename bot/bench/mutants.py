@@ -131,13 +131,13 @@ def _boolop(node: ast.AST) -> bool:
 
 
 def _constant(node: ast.AST) -> bool:
-    assert isinstance(node, ast.Constant)
+    assert isinstance(node, ast.Constant) and isinstance(node.value, int)
     node.value = node.value + 1
     return True
 
 
 def _string(node: ast.AST) -> bool:
-    assert isinstance(node, ast.Constant)
+    assert isinstance(node, ast.Constant) and isinstance(node.value, str)
     node.value = node.value[:-1]
     return True
 
@@ -162,6 +162,12 @@ def mutants(source: str, functions: list[str], per_file: int, seed: str) -> list
         rng.shuffle(hand)
         others = [s for s in body_sites if s[0] not in _HAND]
         rng.shuffle(others)
+        # Sites in what the function returns first: a change there reaches the contract.
+        returned = {
+            id(n) for r in ast.walk(function) if isinstance(r, ast.Return) for n in ast.walk(r)
+        }
+        others.sort(key=lambda s: id(s[1]) not in returned)
+
         for operator, node, _ in hand + others:
             mutated = _apply(tree, function, node, operator)
             if mutated is not None and mutated != ast.unparse(tree):

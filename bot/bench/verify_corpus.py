@@ -108,14 +108,24 @@ def _package_root(copy: Path, relative: str) -> Path:
 
 
 def contracted(source: str) -> list[str]:
-    """The qualified names of the functions that state a contract."""
-    from verify.specs import extract
+    """The functions a bug can break the contract of: those stating a postcondition (or a
+    body assert), and public methods of a class with invariants."""
+    from verify.check import Checker
 
     try:
-        tree = ast.parse(source)
+        checker = Checker(source, "x.py")
     except (SyntaxError, ValueError, RecursionError):
         return []
-    return [s.name for s in extract(tree, source) if s.has_contract]
+    out = []
+    for spec in checker.specs():
+        asserts = any(
+            isinstance(n, ast.Assert)
+            for s in spec.node.body[spec.body_start :]
+            for n in ast.walk(s)
+        )
+        if spec.post or asserts or checker.checks_invariants(spec):
+            out.append(spec.name)
+    return out
 
 
 def constructs(source: str) -> dict[str, set[str]]:

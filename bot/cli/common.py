@@ -24,8 +24,8 @@ class _Formatter(argparse.HelpFormatter):
         default = action.default
         meaningful = default not in (None, False, "", argparse.SUPPRESS) and default != []
         if meaningful and action.option_strings and "%(default)" not in text:
-            text += " (default: %(default)s)" if text else "default: %(default)s"
-        return text or " "
+            text = f"{text} (default: %(default)s)".strip()
+        return text
 
 
 class Parser(argparse.ArgumentParser):

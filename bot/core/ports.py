@@ -15,10 +15,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from bot.core.host import FetchedDiff, GateStatus, PostResult, PullRequest, ReviewPost
+from bot.core.host import (
+    BranchTip,
+    FetchedDiff,
+    GateStatus,
+    PostResult,
+    PullRequest,
+    ReviewPost,
+    SuggestedRequest,
+)
 from bot.core.jobs import Accepted, Job, JobSpec
 from bot.core.markers import Marks
-from bot.core.model import Diff, Finding, HunkScore, Suppression, Verdict
+from bot.core.model import Diff, Finding, HunkScore, Review, Suppression, Verdict
 from bot.core.policy import Config
 from bot.core.trees import EmptyTree
 
@@ -53,10 +61,16 @@ class AnalyzerOutput:
 
 class Analyzer(Protocol):
     name: str
-    version: str
     default_budget: float  # seconds
-    # Score threshold per paranoia level for this analyzer's findings; empty: the defaults.
-    thresholds: Mapping[str, float]
+
+    # Read-only: an analyzer in the model worker asks the worker for them.
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def thresholds(self) -> Mapping[str, float]:
+        """Score threshold per paranoia level for this analyzer's findings; empty: defaults."""
+        ...
 
     def analyze(self, request: AnalysisRequest, deadline: float) -> AnalyzerOutput:
         """Analyze; `deadline` is a `time.monotonic()` value to finish by."""
@@ -159,3 +173,52 @@ class HostPermissions(Protocol):
     """Optional host capability: may this user trigger a review (write access or better)?"""
 
     def can_trigger(self, pr: PullRequest, login: str, user_id: int | None = None) -> bool: ...
+
+
+@runtime_checkable
+class SuggestedCommits(Protocol):
+    """Optional host capability: a branch with fixes on top of a pull request's head, and the
+    pull/merge request from it into the PR's head branch. Never used for forks."""
+
+    def head_branch(self, pr: PullRequest) -> str:
+        """The branch the pull request's head is on (in the PR's own repository)."""
+        ...
+
+    def branch_tip(self, pr: PullRequest, branch: str) -> BranchTip | None:
+        """Where `branch` points now; None when it does not exist."""
+        ...
+
+    def push_commit(
+        self, pr: PullRequest, branch: str, files: Mapping[str, str], message: str, replace: bool
+    ) -> str:
+        """One commit on top of `pr.head_sha` with `files` (path -> new text) on `branch`:
+        created, or (`replace`) moved there from the commit it held. Returns the commit's sha."""
+        ...
+
+    def open_request(self, pr: PullRequest, branch: str, title: str, body: str) -> SuggestedRequest:
+        """The open pull/merge request from `branch` into the PR's head branch: found (its
+        description brought up to date), or created."""
+        ...
+
+    def own_requests(self, pr: PullRequest, prefix: str) -> list[tuple[int, str]]:
+        """The bot's own open requests from branches named `prefix...` into the PR's head
+        branch, as (number, branch)."""
+        ...
+
+    def close_request(
+        self, pr: PullRequest, number: int, note: str, delete_branch: str | None
+    ) -> None:
+        """Close request `number` with `note`, and delete `delete_branch` when given."""
+        ...
+
+
+class Fixer(Protocol):
+    """The fix engine as the pull-request flow sees it (built once per process)."""
+
+    def warm(self, texts: Mapping[str, str | None]) -> None:
+        """Fill the backend's prompt cache for these files (before the findings are ready)."""
+        ...
+
+    def attach(self, review: Review, request: AnalysisRequest) -> Review:
+        """`review` with validated fixes and the engine's run among its analyzers."""
+        ...

@@ -53,11 +53,13 @@ def _erf(x: np.ndarray) -> np.ndarray:
     for c in _ERF_BETA[1:]:
         q *= x2
         q += np.float32(c)
-    return p / q
+    return np.asarray(p / q)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return x * (np.float32(0.5) * (np.float32(1.0) + _erf(x * np.float32(1.0 / math.sqrt(2.0)))))
+    return np.asarray(
+        x * (np.float32(0.5) * (np.float32(1.0) + _erf(x * np.float32(1.0 / math.sqrt(2.0)))))
+    )
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

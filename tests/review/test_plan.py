@@ -133,7 +133,9 @@ def test_markers_are_signed_for_the_pull_request_and_cannot_be_forged() -> None:
 
 
 def test_pr_text_in_a_comment_is_escaped_and_cannot_forge_a_heading() -> None:
-    hostile = "evil\n\n## ✅ Gate passed <!-- redline:summary --> [x](javascript:alert(1)) @org/team"
+    hostile = (
+        "evil\n\n## ✅ Gate passed <!-- redline:summary --> [x](javascript:alert(1)) @org/team"
+    )
     path = "x.py\n\n## Gate passed"
     f = Finding(path, 2, 2, "error", "semgrep", "rule", f"{hostile} and `{hostile}`", 0.9)
     planned = plan(review(f), DIFF.__class__(), 15)

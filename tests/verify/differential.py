@@ -40,7 +40,9 @@ class Program:
         if r < 0.70:
             return f"xs[{self.expr(depth + 1)}]"
         if r < 0.76:
-            return f"{self.rng.choice(['min', 'max'])}({self.expr(depth + 1)}, {self.expr(depth + 1)})"
+            return (
+                f"{self.rng.choice(['min', 'max'])}({self.expr(depth + 1)}, {self.expr(depth + 1)})"
+            )
         if r < 0.80:
             return f"abs({self.expr(depth + 1)})"
         if r < 0.86:
@@ -57,15 +59,21 @@ class Program:
             op = self.rng.choice(["<", "<=", ">", ">=", "==", "!="])
             return f"{self.expr(depth + 1)} {op} {self.expr(depth + 1)}"
         if r < 0.75:
-            return f"({self.cond(depth + 1)} {self.rng.choice(['and', 'or'])} {self.cond(depth + 1)})"
+            return (
+                f"({self.cond(depth + 1)} {self.rng.choice(['and', 'or'])} {self.cond(depth + 1)})"
+            )
         if r < 0.85:
             return f"not ({self.cond(depth + 1)})"
         k = self.rng.randint(-2, 2)
-        return f"{self.rng.choice(['all', 'any'])}(x {self.rng.choice(['<', '>', '!='])} {k} for x in xs)"
+        quantifier = self.rng.choice(["all", "any"])
+        compare = self.rng.choice(["<", ">", "!="])
+        return f"{quantifier}(x {compare} {k} for x in xs)"
 
     def statement(self, indent: str, depth: int = 0) -> None:
         r = self.rng.random()
-        target = f"v{len(self.locals)}" if len(self.locals) < 3 and self.rng.random() < 0.6 else None
+        target = (
+            f"v{len(self.locals)}" if len(self.locals) < 3 and self.rng.random() < 0.6 else None
+        )
         if target is None and self.locals:
             target = self.rng.choice(self.locals)
         target = target or "v0"
@@ -82,7 +90,9 @@ class Program:
             self.lines.append(f"{indent}    {target} = {target} + x * {self.atom()}")
         elif r < 0.90:
             self.lines.append(f"{indent}{target} = 0")
-            self.lines.append(f"{indent}while {target} < {self.rng.choice(['a', 'b', 'len(xs)', '3'])}:")
+            self.lines.append(
+                f"{indent}while {target} < {self.rng.choice(['a', 'b', 'len(xs)', '3'])}:"
+            )
             self.lines.append(f"{indent}    {target} += 1")
         else:
             self.lines.append(f"{indent}assert {self.cond()}")
@@ -92,7 +102,14 @@ class Program:
 
     def build(self) -> str:
         pre = self.rng.choice(
-            ["True", "0 <= a <= 5", "len(xs) <= 3", "b != 0", "a > b", "0 <= a <= 9 and len(xs) <= 9"]
+            [
+                "True",
+                "0 <= a <= 5",
+                "len(xs) <= 3",
+                "b != 0",
+                "a > b",
+                "0 <= a <= 9 and len(xs) <= 9",
+            ]
         )
         for _ in range(self.rng.randint(1, 3)):
             self.statement("    ")
@@ -127,13 +144,21 @@ def _inputs(rng: random.Random, count: int) -> list[dict[str, Any]]:
     out = []
     for _ in range(count):
         size = rng.choice([0, 0, 1, 2, 3, 4, 5, 8, 9, 10])
-        out.append({"a": rng.randint(-6, 10), "b": rng.randint(-6, 6), "xs": [rng.randint(-4, 4) for _ in range(size)]})
+        out.append(
+            {
+                "a": rng.randint(-6, 10),
+                "b": rng.randint(-6, 6),
+                "xs": [rng.randint(-4, 4) for _ in range(size)],
+            }
+        )
     return out
 
 
 def _conditions(source: str) -> tuple[str, str]:
     pre = next(line.split("pre:", 1)[1].strip() for line in source.splitlines() if "pre:" in line)
-    post = next(line.split("post:", 1)[1].strip() for line in source.splitlines() if "post:" in line)
+    post = next(
+        line.split("post:", 1)[1].strip() for line in source.splitlines() if "post:" in line
+    )
     return pre, post
 
 
@@ -174,7 +199,11 @@ def check(source: str, verdicts: list[Verdict], samples: int, seed: int) -> list
         if "raises" in example:
             if outcome != "raises" or value != example["raises"]:
                 failures.append(Failure(source, v, f"replayed: {outcome} {value!r}"))
-        elif outcome != "returns" or value != example.get("returns") or (v.kind == "post" and not broken(args, value)):
+        elif (
+            outcome != "returns"
+            or value != example.get("returns")
+            or (v.kind == "post" and not broken(args, value))
+        ):
             failures.append(Failure(source, v, f"replayed: {outcome} {value!r}"))
     proved_post = any(v.kind == "post" and v.status == "proved" for v in verdicts)
     # Where one line has several places that raise the same exception, only a line where
@@ -185,7 +214,9 @@ def check(source: str, verdicts: list[Verdict], samples: int, seed: int) -> list
             for name in _exceptions(v):
                 by_place.setdefault((v.line, name), []).append(v)
     proved = {
-        place: group[0] for place, group in by_place.items() if all(v.status == "proved" for v in group)
+        place: group[0]
+        for place, group in by_place.items()
+        if all(v.status == "proved" for v in group)
     }
 
     for args in _inputs(random.Random(seed), samples):
@@ -198,7 +229,9 @@ def check(source: str, verdicts: list[Verdict], samples: int, seed: int) -> list
             break
         if outcome == "raises" and (line, value) in proved:
             v = proved[(line, value)]
-            failures.append(Failure(source, v, f"proved, but f({args}) raises {value} at line {line}"))
+            failures.append(
+                Failure(source, v, f"proved, but f({args}) raises {value} at line {line}")
+            )
             break
     return failures
 
@@ -223,8 +256,9 @@ def _exceptions(v: Verdict) -> tuple[str, ...]:
     return ()
 
 
-
-def run(programs: int, seed: int, samples: int = 150, timeout: float = 1.0) -> tuple[list[Failure], dict[str, int]]:
+def run(
+    programs: int, seed: int, samples: int = 150, timeout: float = 1.0
+) -> tuple[list[Failure], dict[str, int]]:
     rng = random.Random(seed)
     failures: list[Failure] = []
     counts = {"proved": 0, "refuted": 0, "unknown": 0}

@@ -46,7 +46,10 @@ def _python(value: Any, hint: str) -> Any:
         return set(value)
     if hint.startswith(("Tuple[", "tuple[")) and isinstance(value, list):
         inner = hint[6:-1].split(", ")
-        return tuple(_python(v, inner[0] if inner[-1] == "..." else inner[min(i, len(inner) - 1)]) for i, v in enumerate(value))
+        return tuple(
+            _python(v, inner[0] if inner[-1] == "..." else inner[min(i, len(inner) - 1)])
+            for i, v in enumerate(value)
+        )
     if hint.startswith(("Dict[int", "dict[int")) and isinstance(value, dict):
         return {int(k): v for k, v in value.items()}
     return value

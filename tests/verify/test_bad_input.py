@@ -15,7 +15,10 @@ from verify.runner import Job, run
 
 CASES = [
     ("def f(x: int) -> int:\n    '''post: __return__ >'''\n    return x\n", "does not parse"),
-    ("def f(x: int) -> int:\n    '''post: __return__ > limit'''\n    return x\n", "undefined name `limit`"),
+    (
+        "def f(x: int) -> int:\n    '''post: __return__ > limit'''\n    return x\n",
+        "undefined name `limit`",
+    ),
     ("def f(*xs: int) -> int:\n    '''post: __return__ >= 0'''\n    return len(xs)\n", "*args"),
     ("def f(**kw: int) -> int:\n    '''post: __return__ >= 0'''\n    return len(kw)\n", "**kwargs"),
     (
@@ -24,11 +27,18 @@ CASES = [
         "map",
     ),
     (
-        "import numpy\ndef f(x: int) -> int:\n    '''post: numpy.isfinite(__return__)'''\n    return x\n",
+        "import numpy\ndef f(x: int) -> int:\n"
+        "    '''post: numpy.isfinite(__return__)'''\n    return x\n",
         "numpy.isfinite",
     ),
-    ("def f(x: int) -> int:\n    '''post: __return__ > 0'''\n    return f(x - 1)\n", "recursion deeper"),
-    ("import icontract\n@icontract.ensure(check_result)\ndef f(x: int) -> int:\n    return x\n", "not a lambda"),
+    (
+        "def f(x: int) -> int:\n    '''post: __return__ > 0'''\n    return f(x - 1)\n",
+        "recursion deeper",
+    ),
+    (
+        "import icontract\n@icontract.ensure(check_result)\ndef f(x: int) -> int:\n    return x\n",
+        "not a lambda",
+    ),
 ]
 
 
@@ -40,21 +50,29 @@ def test_bad_contracts_end_unknown_with_their_reason(source: str, reason: str) -
 
 
 def test_a_lambda_called_in_a_contract_is_read() -> None:
-    found = verdicts("def f(x: int) -> int:\n    '''post: (lambda r: r >= 0)(__return__)'''\n    return abs(x)\n")
+    found = verdicts(
+        "def f(x: int) -> int:\n    '''post: (lambda r: r >= 0)(__return__)'''\n    return abs(x)\n"
+    )
     assert [v.status for v in found] == ["proved"]
 
 
 def test_a_solver_that_runs_away_ends_within_the_budget() -> None:
-    source = "def f(x: int, y: int, z: int) -> int:\n    '''post: __return__ != 42'''\n    return x**3 + y**3 + z**3\n"
+    source = (
+        "def f(x: int, y: int, z: int) -> int:\n"
+        "    '''post: __return__ != 42'''\n    return x**3 + y**3 + z**3\n"
+    )
     start = time.monotonic()
     [verdict] = verdicts(source, timeout=0.5)
-    assert verdict.status == "unknown" and (verdict.reason or "").startswith(("time budget", "the solver gave up"))
+    assert verdict.status == "unknown" and (verdict.reason or "").startswith(
+        ("time budget", "the solver gave up")
+    )
     assert time.monotonic() - start < 5
 
 
 def test_five_hundred_functions_keep_the_total_budget() -> None:
     functions = "\n".join(
-        f"def f{i}(x: int, y: int) -> int:\n    '''post: __return__ != {i}'''\n    return x * x * y * y + {i % 7}\n"
+        f"def f{i}(x: int, y: int) -> int:\n    '''post: __return__ != {i}'''\n"
+        f"    return x * x * y * y + {i % 7}\n"
         for i in range(500)
     )
     start = time.monotonic()
@@ -67,9 +85,15 @@ def test_five_hundred_functions_keep_the_total_budget() -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"def f(:\n    pass\n", "does not parse"), (b"x = 1\x00\n", "does not parse"), (b"\xff\xfe x", "not UTF-8")],
+    [
+        (b"def f(:\n    pass\n", "does not parse"),
+        (b"x = 1\x00\n", "does not parse"),
+        (b"\xff\xfe x", "not UTF-8"),
+    ],
 )
-def test_an_unreadable_file_is_bad_input(tmp_path: Path, run_cli: Run, content: bytes, message: str) -> None:
+def test_an_unreadable_file_is_bad_input(
+    tmp_path: Path, run_cli: Run, content: bytes, message: str
+) -> None:
     target = tmp_path / "broken.py"
     target.write_bytes(content)
     code, out, err = run_cli("verify", str(target))

@@ -268,7 +268,11 @@ EXPECTED: dict[str, tuple[str, str, tuple[str, str]]] = {
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "code_point": [{"c": c} for c in "a Z\u00e9\u4e2d"],
     "largest": [{"xs": xs} for xs in ([1], [3, -1, 7], [-5, -9], list(range(20)))],
-    "pairs": [{"xs": [1, 2, 3], "ys": [4]}, {"xs": [], "ys": [1]}, {"xs": list(range(12)), "ys": list(range(10))}],
+    "pairs": [
+        {"xs": [1, 2, 3], "ys": [4]},
+        {"xs": [], "ys": [1]},
+        {"xs": list(range(12)), "ys": list(range(10))},
+    ],
     "make": [{"size": n} for n in (-1, 0, 5)],
     "shout": [{"s": s} for s in ("", " a ", "x\n", "\u3000b")],
     "is_word": [{"s": s} for s in ("", "abc", "a1", "\u00e9")],
@@ -304,12 +308,18 @@ def test_proved_and_python_agrees(family: str) -> None:
     namespace: dict[str, Any] = {}
     exec(textwrap.dedent(FAMILIES[family]), namespace)  # the test's own source
     for args in SAMPLES.get(function, []):
-        copied = {k: (type(v)(v) if isinstance(v, list | dict | set) else v) for k, v in args.items()}
+        copied = {
+            k: (type(v)(v) if isinstance(v, list | dict | set) else v) for k, v in args.items()
+        }
         result = namespace[function](**copied)
         condition = found[0].condition
-        env = {**args, "__return__": result, "implies": lambda a, b: not a or b, "__old__": type("Old", (), args)}
+        env = {
+            **args,
+            "__return__": result,
+            "implies": lambda a, b: not a or b,
+            "__old__": type("Old", (), args),
+        }
         assert eval(condition, {**namespace, **env}), (function, args, result)
-
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

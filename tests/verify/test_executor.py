@@ -233,7 +233,6 @@ def test_refuted(construct: str) -> None:
         assert all(holds(SOURCES[construct], v) for v in refuted if v.kind != "pre"), refuted
 
 
-
 @pytest.mark.parametrize("construct", list(SOURCES))
 def test_proved(construct: str) -> None:
     found = _of(construct, EXPECTED[construct][1])
@@ -254,7 +253,11 @@ def test_classes_invariants_snapshots_and_dataclasses() -> None:
     assert ("Account.audit", "post", "proved") in found  # OLD.before from the snapshot
     assert ("Point.moved", "post", "proved") in found
     assert ("origin", "post", "proved") in found  # dataclass equality by fields
-    withdraw = next(v for v in _verdicts("classes") if v.function == "Account.withdraw" and v.status == "refuted")
+    withdraw = next(
+        v
+        for v in _verdicts("classes")
+        if v.function == "Account.withdraw" and v.status == "refuted"
+    )
     assert withdraw.counterexample is not None
     balance = withdraw.counterexample["args"]["self"]["balance"]  # type: ignore[index]
     amount = withdraw.counterexample["args"]["amount"]  # type: ignore[index]
@@ -265,4 +268,9 @@ def test_declared_exceptions_are_not_refutations() -> None:
     found = _of("statements", "declared")
     assert not any(v.status == "refuted" for v in found), found
     finally_counts = _of("statements", "finally_counts")
-    assert any(v.status == "refuted" and v.counterexample and v.counterexample.get("raises") == "ZeroDivisionError" for v in finally_counts)
+    assert any(
+        v.status == "refuted"
+        and v.counterexample
+        and v.counterexample.get("raises") == "ZeroDivisionError"
+        for v in finally_counts
+    )

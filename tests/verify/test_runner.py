@@ -98,7 +98,16 @@ def test_nothing_reviewed_is_imported_or_executed(tmp_path: Path, run_cli: Run, 
     assert code == 0 and json.loads(out)
     repo.commit("base", {"README": "x\n"})
     repo.commit("head", {"writes.py": WRITES})
-    run_cli("review", "--range", "HEAD~1..HEAD", "--repo", str(repo.root), "--format", "json", "--only=verify")
+    run_cli(
+        "review",
+        "--range",
+        "HEAD~1..HEAD",
+        "--repo",
+        str(repo.root),
+        "--format",
+        "json",
+        "--only=verify",
+    )
     after = set(Path.cwd().iterdir()) | set(tmp_path.iterdir())
     assert after == before, after - before
     assert not list(repo.root.rglob("written-at-import")) and not (repo.root / "x").exists()
@@ -128,20 +137,49 @@ def ratio(a: int, b: int) -> int:
 def test_review_gives_the_verdicts_verify_gives(tmp_path: Path, run_cli: Run, repo: Repo) -> None:
     target = tmp_path / "lib.py"
     target.write_text(PARITY)
-    code, out, _ = run_cli("verify", str(target), "--format", "json")
+    _code, out, _ = run_cli("verify", str(target), "--format", "json")
     alone = {(v["function"], v["kind"], v["condition"], v["status"]) for v in json.loads(out)}
-    assert any(s == "refuted" for *_, s in alone) and {f for f, *_ in alone} == {"last_pair", "checked", "ratio"}
+    assert any(s == "refuted" for *_, s in alone) and {f for f, *_ in alone} == {
+        "last_pair",
+        "checked",
+        "ratio",
+    }
     repo.commit("base", {"README": "x\n"})
     repo.commit("head", {"lib.py": PARITY})
-    _, out, _ = run_cli("review", "--range", "HEAD~1..HEAD", "--repo", str(repo.root), "--format", "json", "--only=verify")
+    _, out, _ = run_cli(
+        "review",
+        "--range",
+        "HEAD~1..HEAD",
+        "--repo",
+        str(repo.root),
+        "--format",
+        "json",
+        "--only=verify",
+    )
     document = json.loads(out)
-    reviewed = {(c["function"], c["kind"], c["condition"], c["status"]) for c in document["verification"]["conditions"]}
+    reviewed = {
+        (c["function"], c["kind"], c["condition"], c["status"])
+        for c in document["verification"]["conditions"]
+    }
     assert reviewed == alone
     refuted = [c for c in document["verification"]["conditions"] if c["status"] == "refuted"]
     messages = " ".join(f["message"] for f in document["findings"] if f["source"] == "verify")
     for condition in refuted:
-        assert condition["reason"] and condition["reason"] in messages  # every refutation in a finding
-    _, markdown, _ = run_cli("review", "--range", "HEAD~1..HEAD", "--repo", str(repo.root), "--format", "markdown", "--only=verify")
+        assert (
+            condition["reason"] and condition["reason"] in messages
+        )  # every refutation in a finding
+    _, markdown, _ = run_cli(
+        "review",
+        "--range",
+        "HEAD~1..HEAD",
+        "--repo",
+        str(repo.root),
+        "--format",
+        "markdown",
+        "--only=verify",
+    )
     assert all(c["reason"].split("`")[1] in markdown for c in refuted)  # the concrete call
-    _, terminal, _ = run_cli("review", "--range", "HEAD~1..HEAD", "--repo", str(repo.root), "--only=verify")
+    _, terminal, _ = run_cli(
+        "review", "--range", "HEAD~1..HEAD", "--repo", str(repo.root), "--only=verify"
+    )
     assert "Contracts:" in terminal and "refuted" in terminal

@@ -45,7 +45,9 @@ def test_a_reached_bound_is_never_a_proof() -> None:
     for key in [("count", "__return__ < 9"), ("count_for", "__return__ < 9")]:
         verdict = found[key]
         assert verdict.status == "unknown", verdict
-        assert "bound reached" in (verdict.reason or "") and "unrolled 8 times" in (verdict.reason or "")
+        assert "bound reached" in (verdict.reason or "") and "unrolled 8 times" in (
+            verdict.reason or ""
+        )
     # A value left open past the unrolled items (sum of more than 8) is no proof either.
     assert found[("total", "__return__ == 0")].status == "unknown"
     assert "left open" in (found[("total", "__return__ == 0")].reason or "")
@@ -91,7 +93,11 @@ def guarded(a: int, b: int) -> int:
 
 def test_errors_raise_as_in_python() -> None:
     found = verdicts(ARITHMETIC)
-    refuted = {(v.function, v.kind, v.counterexample.get("raises")) for v in found if v.status == "refuted" and v.counterexample}
+    refuted = {
+        (v.function, v.kind, v.counterexample.get("raises"))
+        for v in found
+        if v.status == "refuted" and v.counterexample
+    }
     assert ("average_bad", "raise", "ZeroDivisionError") in refuted
     assert ("remainder", "raise", "ZeroDivisionError") in refuted
     assert ("first", "raise", "IndexError") in refuted
@@ -105,12 +111,16 @@ def test_errors_raise_as_in_python() -> None:
     assert post.status == "refuted" and post.counterexample["args"]["count"] != 0  # type: ignore[index]
     outcome, value = replay(ARITHMETIC, post)
     assert outcome == "returns" and value == post.counterexample["returns"]  # type: ignore[index]
-    assert "raises ZeroDivisionError" in next(v.reason or "" for v in found if v.function == "average_bad" and v.kind == "raise")
+    assert "raises ZeroDivisionError" in next(
+        v.reason or "" for v in found if v.function == "average_bad" and v.kind == "raise"
+    )
 
 
 def test_a_handler_sees_the_raise_and_a_guard_removes_it() -> None:
     found = verdicts(ARITHMETIC)
-    assert not any(v.status == "refuted" for v in found if v.function in ("guarded", "size_guarded")), found
+    assert not any(
+        v.status == "refuted" for v in found if v.function in ("guarded", "size_guarded")
+    ), found
     assert all(v.status == "proved" for v in found if v.function == "size_guarded")
 
 
@@ -152,7 +162,8 @@ def test_each_condition_keeps_its_budget() -> None:
     # 30 paths, each a hard cubic query: one solver call per path with the full timeout
     # each (as before) takes 30 times the budget.
     branches = "\n".join(
-        f"    if x > {i}:\n        return x * x * x + y * y * y + z * z * z + {i}" for i in range(30)
+        f"    if x > {i}:\n        return x * x * x + y * y * y + z * z * z + {i}"
+        for i in range(30)
     )
     source = f'''
 def hard(x: int, y: int, z: int) -> int:
@@ -164,6 +175,8 @@ def hard(x: int, y: int, z: int) -> int:
     found = list(verify_source(textwrap.dedent(source), "hard.py", 0.3))
     elapsed = time.monotonic() - start
     [verdict] = found
-    assert verdict.status == "unknown" and (verdict.reason or "").startswith("time budget exhausted")
+    assert verdict.status == "unknown" and (verdict.reason or "").startswith(
+        "time budget exhausted"
+    )
     assert verdict.ms < 1200, verdict.ms  # the budget is 300 ms; set-up and load aside
     assert elapsed < 5.0, elapsed

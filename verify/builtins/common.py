@@ -42,7 +42,7 @@ def fresh_of(ex: Core, kind: str, name: str) -> Value:
         return atomic(kind, ex.ctx.fresh(name, SORTS[kind]))
     if kind.startswith("list[") and kind[5:-1] in SORTS:
         elem = kind[5:-1]
-        return SeqV(ex.ctx.fresh(name, z3.SeqSort(SORTS[elem])), elem)  # type: ignore[arg-type]
+        return SeqV(ex.ctx.fresh(name, z3.SeqSort(SORTS[elem])), elem)
     if kind == "none":
         from verify.values import NoneV
 
@@ -51,4 +51,4 @@ def fresh_of(ex: Core, kind: str, name: str) -> Value:
 
 
 def fresh_str(ex: Core, name: str) -> StrV:
-    return StrV(ex.ctx.fresh(name, z3.StringSort()))  # type: ignore[arg-type]
+    return StrV(ex.ctx.fresh(name, z3.StringSort()))

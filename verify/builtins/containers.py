@@ -101,11 +101,11 @@ def to_set(ex: Core, value: Value, path: Path, line: int) -> Value:
     if isinstance(value, SeqV | StrV):
         elem = value.elem if isinstance(value, SeqV) else "str"
         key = z3.Const("k", SORTS[elem])
-        element = (
-            (lambda i: value.e[i])
-            if isinstance(value, SeqV)
-            else (lambda i: z3.SubString(value.e, i, 1))
-        )
+        seq = value.e
+
+        def element(i: int) -> z3.ExprRef:
+            return seq[i] if isinstance(value, SeqV) else z3.SubString(seq, i, 1)
+
         unit = z3.Unit(key) if isinstance(value, SeqV) else key
         has = z3.Lambda(
             [key],
@@ -124,7 +124,7 @@ def to_set(ex: Core, value: Value, path: Path, line: int) -> Value:
         ex.ctx.facts.append(z3.And(rest >= 0, rest <= size - LOOP_BOUND))
         count = z3.If(size > LOOP_BOUND, distinct + rest, distinct)
         ex.abstract(size > LOOP_BOUND, f"set() of more than {LOOP_BOUND} items: its size left open")
-        return SetV(has, elem, count)  # type: ignore[arg-type]
+        return SetV(has, elem, count)
     p, stream = ex.stream(value, path, line)
     del p
     return ex.make_set(list(stream.elements), stream.more, line)  # type: ignore[attr-defined,no-any-return]
@@ -175,7 +175,7 @@ def sorted_seq(ex: Core, value: SeqV, reverse: bool) -> SeqV:
     ex.ctx.facts.append(z3.And(*facts))
     ex.abstract(size > LOOP_BOUND, f"sorted() past the first {LOOP_BOUND} items left open")
     ex.ctx.note_unmodelled("the order of equal items in sorted()")
-    return SeqV(result, value.elem)  # type: ignore[arg-type]
+    return SeqV(result, value.elem)
 
 
 def _sorted(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
@@ -197,7 +197,8 @@ def _sorted(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
             elif isinstance(seq, AnyV):
                 out.append((q, seq))
             else:
-                raise Unsupported(f"sorted() of a {seq.kind}", line, f"builtin:sorted({seq.kind})")
+                kind = seq.kind if seq is not None else "value"
+                raise Unsupported(f"sorted() of a {kind}", line, f"builtin:sorted({kind})")
     return out
 
 

@@ -49,11 +49,11 @@ def _fold(ex: Core, node: ast.Call, path: Path, line: int, kind: str) -> Results
         exact_sum = _sum(ex, node.args[0], path, start[0])
         if exact_sum is not None:
             return exact_sum
-    if kind in ("min", "max") and not node.keywords:
-        if not isinstance(node.args[0], ast.GeneratorExp | ast.ListComp):
-            exact = _extremum_of(ex, node.args[0], path, line, kind)
-            if exact is not None:
-                return exact
+    plain = not isinstance(node.args[0], ast.GeneratorExp | ast.ListComp)
+    if kind in ("min", "max") and not node.keywords and plain:
+        exact = _extremum_of(ex, node.args[0], path, line, kind)
+        if exact is not None:
+            return exact
     default = keyword(node, "default")
     out = []
     for p, stream in ex.items_of(node.args[0], path, line):

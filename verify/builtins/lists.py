@@ -106,7 +106,7 @@ def list_method(
         for i in range(LOOP_BOUND):
             ex.ctx.facts.append(z3.Implies(i < size, flipped[i] == s[size - 1 - i]))
         ex.abstract(size > LOOP_BOUND, f"reversed elements past the first {LOOP_BOUND} left open")
-        return rebind(path, SeqV(flipped, receiver.elem)), NoneV()  # type: ignore[arg-type]
+        return rebind(path, SeqV(flipped, receiver.elem)), NoneV()
     return None
 
 
@@ -126,10 +126,16 @@ def _composite(
     receiver: BListV, method: str, args: list[Value], rebind: Rebind | None, path: Path, line: int
 ) -> tuple[Path, Value | None] | None:
     known = z3.simplify(receiver.length)
-    if method == "append" and len(args) == 1 and rebind is not None and z3.is_int_value(known):
-        if known.as_long() == len(receiver.items) and not receiver.ids:
-            updated = BListV(z3.IntVal(len(receiver.items) + 1), (*receiver.items, args[0]))
-            return rebind(path, updated), NoneV()
+    if (
+        method == "append"
+        and len(args) == 1
+        and rebind is not None
+        and z3.is_int_value(known)
+        and known.as_long() == len(receiver.items)
+        and not receiver.ids
+    ):
+        updated = BListV(z3.IntVal(len(receiver.items) + 1), (*receiver.items, args[0]))
+        return rebind(path, updated), NoneV()
     if method == "copy" and not args:
         return path, BListV(receiver.length, receiver.items, receiver.ids)
     raise Unsupported(

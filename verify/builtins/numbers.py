@@ -97,7 +97,7 @@ def _round(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
             z3.And(z3.ToReal(r) - x <= z3.RealVal("1/2"), x - z3.ToReal(r) <= z3.RealVal("1/2"))
         )
         ex.ctx.note_unmodelled("round() to even on ties")
-        out.append((p, IntV(r)))  # type: ignore[arg-type]
+        out.append((p, IntV(r)))
     return out
 
 
@@ -163,7 +163,7 @@ def _math_value(ex: Core, name: str, vs: list[Value], p: Path, line: int) -> tup
         p = ex.unless(p, x >= 0, "ValueError", "math.sqrt of a non-negative number", line)
         root = ex.ctx.fresh("sqrt", z3.RealSort())
         ex.ctx.facts.append(z3.Implies(x >= 0, z3.And(root >= 0, root * root == x)))
-        return p, RealV(root)  # type: ignore[arg-type]
+        return p, RealV(root)
     ex.ctx.reals = True
     ex.ctx.note_unmodelled(f"math.{name}")
     return p, fresh_of(ex, "bool" if name == "isclose" else "float", f"math.{name}")

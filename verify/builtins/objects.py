@@ -103,19 +103,19 @@ def instance_of(ex: Core, value: Value, name: str) -> z3.BoolRef:
                 return z3.BoolVal(True)
             if name in _BUILTIN_TYPES or name in ex.ctx.classes:
                 return z3.BoolVal(False)
-            return ex.ctx.fresh(f"isinstance({name})", z3.BoolSort())  # type: ignore[return-value]
+            return ex.ctx.fresh(f"isinstance({name})", z3.BoolSort())
     if isinstance(value, ObjV):
         chain, known = ancestry(value.cls, ex.ctx.classes)
         if name in chain:
             return z3.BoolVal(True)
         if known and (name in _BUILTIN_TYPES or name in ex.ctx.classes):
             return z3.BoolVal(False)
-        return ex.ctx.fresh(f"isinstance({name})", z3.BoolSort())  # type: ignore[return-value]
+        return ex.ctx.fresh(f"isinstance({name})", z3.BoolSort())
     if isinstance(value, AnyV):
         return _any_instance(ex, value, name)
     if isinstance(value, FuncV | MethodChoice | ModuleV) and name == "Callable":
         return z3.BoolVal(True)
-    return ex.ctx.fresh(f"isinstance({name})", z3.BoolSort())  # type: ignore[return-value]
+    return ex.ctx.fresh(f"isinstance({name})", z3.BoolSort())
 
 
 def _any_instance(ex: Core, value: AnyV, name: str) -> z3.BoolRef:
@@ -146,7 +146,7 @@ def _isinstance(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
             out.append((p, None))
             continue
         if names is None:
-            out.append((p, BoolV(ex.ctx.fresh("isinstance", z3.BoolSort()))))  # type: ignore[arg-type]
+            out.append((p, BoolV(ex.ctx.fresh("isinstance", z3.BoolSort()))))
             continue
         out.append((p, BoolV(z3.Or(*[instance_of(ex, value, n) for n in names]))))
     return out
@@ -172,7 +172,7 @@ def _hasattr(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
         ):
             out.append((p, BoolV(z3.BoolVal(True))))
         else:
-            out.append((p, BoolV(ex.ctx.fresh("hasattr", z3.BoolSort()))))  # type: ignore[arg-type]
+            out.append((p, BoolV(ex.ctx.fresh("hasattr", z3.BoolSort()))))
     return out
 
 
@@ -202,7 +202,7 @@ def _identity(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
         if isinstance(value, AnyV | ObjV) and value.ident is not None:
             out.append((p, IntV(value.ident)))
         else:
-            out.append((p, IntV(ex.ctx.fresh("id()", z3.IntSort()))))  # type: ignore[arg-type]
+            out.append((p, IntV(ex.ctx.fresh("id()", z3.IntSort()))))
     return out
 
 
@@ -213,7 +213,7 @@ def _hash(ex: Core, node: ast.Call, path: Path, line: int) -> Results:
         if isinstance(vs[0], IntV):
             out.append((p, vs[0]))  # small ints hash to themselves; large ones do not
             continue
-        out.append((p, IntV(ex.ctx.fresh("hash()", z3.IntSort()))))  # type: ignore[arg-type]
+        out.append((p, IntV(ex.ctx.fresh("hash()", z3.IntSort()))))
     return out
 
 
@@ -247,7 +247,7 @@ def _opaque(name: str, kind: str | None = None) -> Builtin:
             return [
                 (p, None if v is None else BoolV(ex.ctx.fresh(name, z3.BoolSort())))
                 for p, v in results
-            ]  # type: ignore[arg-type]
+            ]
         return results
 
     return run

@@ -14,7 +14,6 @@ import z3
 from verify.core import Core
 from verify.operations import fresh_name, truth
 from verify.state import LOOP_BOUND, Path
-
 from verify.values import (
     SORTS,
     BoolV,
@@ -45,7 +44,7 @@ def _domain(ex: Core, node: ast.expr, path: Path) -> list[tuple[Path, Domain]] |
     ):
         name = node.func.id
         if name == "range" and 1 <= len(node.args) <= 2:
-            out = []
+            out: list[tuple[Path, Domain]] = []
             for p, bounds in ex.exprs(list(node.args), path):
                 if not all(isinstance(b, IntV | BoolV) for b in bounds):
                     return None
@@ -60,28 +59,29 @@ def _domain(ex: Core, node: ast.expr, path: Path) -> list[tuple[Path, Domain]] |
         if name in ("enumerate", "zip") and node.args and (name == "zip" or len(node.args) == 1):
             out = []
             for p, sources in ex.exprs(list(node.args), path):
-                if not all(isinstance(s, SeqV | StrV) for s in sources):
+                sequences = [s for s in sources if isinstance(s, SeqV | StrV)]
+                if len(sequences) != len(sources):
                     return None
                 i = z3.Int(fresh_name("i"))
-                ranges = z3.And(i >= 0, *[i < z3.Length(s.e) for s in sources])  # type: ignore[attr-defined]
-                items = [_item(s, i) for s in sources]
-                element = (
+                ranges = z3.And(i >= 0, *[i < z3.Length(s.e) for s in sequences])
+                items = [_item(s, i) for s in sequences]
+                element: Value = (
                     TupleV((IntV(i), items[0])) if name == "enumerate" else TupleV(tuple(items))
                 )
                 out.append((p, ([i], ranges, element)))
             return out
-    out = []
+    found: list[tuple[Path, Domain]] = []
     for p, value in ex.expr(node, path):
         if isinstance(value, SeqV | StrV):
             i = z3.Int(fresh_name("i"))
-            out.append((p, ([i], z3.And(i >= 0, i < z3.Length(value.e)), _item(value, i))))
+            found.append((p, ([i], z3.And(i >= 0, i < z3.Length(value.e)), _item(value, i))))
         elif isinstance(value, DictV | SetV):
             kind = value.key if isinstance(value, DictV) else value.elem
             k = z3.Const(fresh_name("k"), SORTS[kind])
-            out.append((p, ([k], z3.Select(value.has, k), atomic(kind, k))))
+            found.append((p, ([k], z3.Select(value.has, k), atomic(kind, k))))
         else:
             return None
-    return out
+    return found
 
 
 def _item(value: SeqV | StrV, i: z3.ArithRef) -> Value:

@@ -38,23 +38,23 @@ def pick(
         path = ex.unless(path, size > 0, "IndexError", "choice from a non-empty sequence", line)
         index = ex.ctx.choice(f"{source}.choice", z3.IntSort())
         chosen = path.add(z3.And(index >= 0, index < size))
-        return ex.index(args[0], IntV(index), chosen, line, "choice")  # type: ignore[arg-type]
+        return ex.index(args[0], IntV(index), chosen, line, "choice")
     if method in ("randint", "randrange") and len(args) == 2:
         value = ex.ctx.choice(f"{source}.{method}", z3.IntSort())
         low, high = to_int(args[0], line), to_int(args[1], line)
         if method == "randrange":
             path = ex.unless(path, low < high, "ValueError", "an empty range", line)
-            return path.add(z3.And(value >= low, value < high)), IntV(value)  # type: ignore[arg-type]
+            return path.add(z3.And(value >= low, value < high)), IntV(value)
         path = ex.unless(path, low <= high, "ValueError", "an empty range", line)
-        return path.add(z3.And(value >= low, value <= high)), IntV(value)  # type: ignore[arg-type]
+        return path.add(z3.And(value >= low, value <= high)), IntV(value)
     if method in ("random", "uniform") and len(args) == (0 if method == "random" else 2):
         ex.ctx.reals = True
         value = ex.ctx.choice(f"{source}.{method}", z3.RealSort())
         if method == "random":
-            return path.add(z3.And(value >= 0, value < 1)), RealV(value)  # type: ignore[arg-type]
+            return path.add(z3.And(value >= 0, value < 1)), RealV(value)
         low, high = to_real(args[0], line), to_real(args[1], line)
         between = z3.Or(z3.And(value >= low, value <= high), z3.And(value >= high, value <= low))
-        return path.add(between), RealV(value)  # type: ignore[arg-type]
+        return path.add(between), RealV(value)
     return None
 
 
@@ -64,7 +64,7 @@ def module_random(method: str):  # type: ignore[no-untyped-def]
         for p, args in call_args(ex, node, path):
             outcome = pick(ex, "random", method, args, p, line)
             if outcome is None:
-                return ex.opaque_call(node, path, line, f"`random.{method}`")  # type: ignore[attr-defined,no-any-return]
+                return ex.opaque_call(node, path, line, f"`random.{method}`")
             out.append(outcome)
         return out
 

@@ -115,9 +115,8 @@ class Translator:
         c = self.peek()
         if c in ("*", "+", "?"):
             self.take()
-            if self.peek() in ("?", "+"):
-                if self.take() == "+":
-                    raise Untranslatable("a possessive quantifier")
+            if self.peek() in ("?", "+") and self.take() == "+":
+                raise Untranslatable("a possessive quantifier")
             op = {"*": z3.Star, "+": z3.Plus, "?": z3.Option}[c]
             return op(atom[0]), op(atom[1])
         if c == "{":
@@ -275,7 +274,7 @@ def matches(
     found = ex.ctx.fresh(f"re.{how}", z3.BoolSort())
     ex.ctx.facts.append(z3.And(z3.Implies(low, found), z3.Implies(found, high)))
     ex.ctx.note_unmodelled(f"{pattern!r} on non-ASCII text")
-    return found  # type: ignore[return-value]
+    return found
 
 
 def match_object(ex: Core, found: z3.BoolRef) -> Value:

@@ -157,7 +157,7 @@ def str_method(
             z3.Implies(z3.Length(sub) > 0, (count == 0) == z3.Not(z3.Contains(s, sub)))
         )
         ex.ctx.note_unmodelled("str.count")
-        return path, IntV(count)  # type: ignore[arg-type]
+        return path, IntV(count)
     if method in _PREDICATES and not args:
         return path, _predicate(ex, receiver, method)
     if method in _SAME_SHAPE and not args:
@@ -172,7 +172,7 @@ def str_method(
     if method == "splitlines":
         lines = ex.ctx.fresh("lines", z3.SeqSort(z3.StringSort()))
         ex.ctx.note_unmodelled("str.splitlines")
-        return path, SeqV(lines, "str")  # type: ignore[arg-type]
+        return path, SeqV(lines, "str")
     if method in ("partition", "rpartition") and len(args) == 1 and isinstance(args[0], StrV):
         return path, _partition(ex, receiver, args[0], method)
     if method in ("format", "format_map", "expandtabs", "translate"):
@@ -234,7 +234,7 @@ def _strip(ex: Core, receiver: StrV, method: str, args: list[Value], line: int) 
     else:
         facts.append(z3.Length(tail) == 0)
     ex.ctx.facts.append(z3.And(*facts))
-    return StrV(body)  # type: ignore[arg-type]
+    return StrV(body)
 
 
 def join(ex: Core, separator: StrV, parts: Value, path: Path, line: int) -> StrV:
@@ -285,8 +285,10 @@ def _split(
         for i in range(LOOP_BOUND):
             ex.ctx.facts.append(z3.Implies(i < size, z3.InRe(parts[i], word)))
         ex.ctx.facts.append((size == 0) == z3.InRe(s, z3.Star(space)))
-        return path, SeqV(parts, "str")  # type: ignore[arg-type]
-    sep = args[0].e  # type: ignore[union-attr]
+        return path, SeqV(parts, "str")
+    separator = args[0]
+    assert isinstance(separator, StrV)
+    sep = separator.e
     path = ex.unless(path, z3.Length(sep) > 0, "ValueError", "an empty separator", line)
     facts = [size >= 1, (size == 1) == z3.Not(z3.Contains(s, sep))]
     joined: z3.SeqRef = parts[0]
@@ -296,7 +298,7 @@ def _split(
             joined = z3.Concat(joined, sep, parts[i])
         facts.append(z3.Implies(size == i + 1, s == joined))
     ex.ctx.facts.append(z3.And(*facts))
-    return path, SeqV(parts, "str")  # type: ignore[arg-type]
+    return path, SeqV(parts, "str")
 
 
 def _replace(ex: Core, receiver: StrV, args: list[Value], line: int) -> StrV:
@@ -304,9 +306,9 @@ def _replace(ex: Core, receiver: StrV, args: list[Value], line: int) -> StrV:
     if not isinstance(old, StrV) or not isinstance(new, StrV):
         raise Unsupported("str.replace of values that are not str", line, "method:str.replace")
     s = receiver.e
-    if len(args) == 3 and z3.is_int_value(z3.simplify(to_int(args[2], line))):
-        if z3.simplify(to_int(args[2], line)).as_long() == 1:
-            return StrV(z3.Replace(s, old.e, new.e))
+    count = z3.simplify(to_int(args[2], line)) if len(args) == 3 else None
+    if count is not None and z3.is_int_value(count) and count.as_long() == 1:
+        return StrV(z3.Replace(s, old.e, new.e))
     result = fresh_str(ex, "replaced")
     ex.ctx.facts.append(z3.Implies(z3.Not(z3.Contains(s, old.e)), result.e == s))
     ex.ctx.facts.append(
@@ -325,10 +327,7 @@ def _replace(ex: Core, receiver: StrV, args: list[Value], line: int) -> StrV:
 
 def _partition(ex: Core, receiver: StrV, sep: StrV, method: str) -> TupleV:
     s = receiver.e
-    if method == "partition":
-        at = z3.IndexOf(s, sep.e, 0)
-    else:
-        at = z3.LastIndexOf(s, sep.e)
+    at = z3.IndexOf(s, sep.e, 0) if method == "partition" else z3.LastIndexOf(s, sep.e)
     found = z3.And(z3.Contains(s, sep.e), z3.Length(sep.e) > 0)
     before = z3.If(found, z3.SubString(s, 0, at), s if method == "partition" else z3.StringVal(""))
     middle = z3.If(found, sep.e, z3.StringVal(""))
@@ -379,7 +378,7 @@ def _predicate(ex: Core, receiver: StrV, method: str) -> BoolV:
     if method != "isprintable":
         ex.ctx.facts.append(z3.Implies(z3.Length(s) == 0, z3.Not(answer)))
     ex.ctx.note_unmodelled(f"str.{method} beyond ASCII")
-    return BoolV(answer)  # type: ignore[arg-type]
+    return BoolV(answer)
 
 
 def _cased(ex: Core, receiver: StrV, method: str) -> StrV:
