@@ -188,3 +188,29 @@ def test_every_stated_relation_resolves_through_an_import() -> None:
         found = resolved.get(edge.dst, frozenset())
         assert any((edge.src, s.split(".")[0]) in found for s in edge.symbols), edge
     assert not any(e.dst == "app/c.py" for e in stated)  # its names are its own
+
+
+def test_a_review_reads_unchanged_package_inits_to_resolve_reexports() -> None:
+    """Through the pipeline: `pkg/__init__.py` is not in the diff, but the review reads it
+    from the post-image tree to see that `from pkg import Box` means pkg/models.py."""
+    from bot.core.diff import parse_diff
+    from bot.core.policy import Config
+    from bot.core.trees import MemoryTree
+    from bot.review.pipeline import review
+
+    patch = (
+        "diff --git a/app/user.py b/app/user.py\n--- a/app/user.py\n+++ b/app/user.py\n"
+        "@@ -1,2 +1,2 @@\n from pkg import Box\n-value = Box(1)\n+value = Box(2)\n"
+        "diff --git a/pkg/models.py b/pkg/models.py\n--- a/pkg/models.py\n+++ b/pkg/models.py\n"
+        "@@ -1,2 +1,2 @@\n class Box:\n-    size = 1\n+    size = 2\n"
+    )
+    tree = MemoryTree(
+        {
+            "app/user.py": "from pkg import Box\nvalue = Box(2)\n",
+            "pkg/models.py": "class Box:\n    size = 2\n",
+            "pkg/__init__.py": "from .models import Box\n",
+        }
+    )
+    outcome = review(parse_diff(patch), tree, Config(), [])
+    assert [f.diff.path for f in outcome.files] == ["pkg/models.py", "app/user.py"]
+    assert outcome.files[1].reason == "uses `Box` from `models.py`"
