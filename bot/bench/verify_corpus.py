@@ -320,12 +320,13 @@ def run(options: BenchOptions) -> dict[str, Any]:
                 item["crosshair"] = run_crosshair(mutated, root, neutral)
             record["mutants"].append(item)
         records.append(record)
+        # Written after every file: a run stopped by its caller's timeout keeps what it did.
+        (work / "records.json").write_text(json.dumps(records, indent=1))
         print(
             f"{entry['repo']}/{entry['path']}: {len(record['redline'])} verdicts",
             file=sys.stderr,
             flush=True,
         )
-    (work / "records.json").write_text(json.dumps(records, indent=1))
     from bot.bench.verify_figures import figures
 
     return figures(records, peer)
