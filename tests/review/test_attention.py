@@ -13,7 +13,10 @@ from bot.core.policy import Config
 from bot.core.trees import MemoryTree
 from bot.render.markdown import render_markdown
 from bot.render.terminal import render_terminal
+from bot.review.attention import RISK_SCRUTINIZE, attention_for, merge
+from bot.review.mechanical import Mechanical
 from bot.review.pipeline import review
+from bot.review.risk import combine
 from bot.review.scoring import score_files
 
 
@@ -152,7 +155,9 @@ def test_a_flagged_or_risky_mechanical_hunk_is_never_skim() -> None:
     )
     static = {("m.py", 0): [HunkScore("m.py", 0, flags=frozenset({"static"}))]}
     assert attention(before, after, static)[0].attention == "read"
-    risky = {("m.py", 0): [HunkScore("m.py", 0, risk=0.9)]}
+    # The combined risk decides (bot/review/risk.py): a detector probability of 0.999 is
+    # above the scrutinize threshold once combined, whatever the structure says.
+    risky = {("m.py", 0): [HunkScore("m.py", 0, risk=0.999)]}
     assert attention(before, after, risky)[0].attention == "scrutinize"
 
 
@@ -192,3 +197,68 @@ def test_markdown_keeps_different_repeat_groups_on_different_lines() -> None:
     assert len(bullets) == 2
     assert "repeats the edit at m\\.py:2 \\(3 in all\\)" in bullets[0]
     assert "repeats the edit at m\\.py:12 \\(3 in all\\)" in bullets[1]
+
+
+# --- attention_for and merge, one rule at a time (bot/review/attention.py) ----------------
+
+RESORT = Mechanical("imports", "imports re-sorted")
+CONDITION_REPEAT = Mechanical("repeated", "repeats the edit at m.py:2", skim=False)
+
+
+def level(
+    score: HunkScore,
+    mechanical: Mechanical | None = None,
+    generated: bool = False,
+    flagged: bool = False,
+) -> str:
+    return attention_for(score, generated, mechanical, flagged)
+
+
+def test_danger_and_risk_scrutinize_whatever_the_structure_says() -> None:
+    dangerous = HunkScore("m.py", 0, flags=frozenset({"dangerous"}))
+    assert level(dangerous, RESORT) == "scrutinize"
+    assert level(dangerous, generated=True) == "scrutinize"
+    at_threshold = HunkScore("m.py", 0, risk=RISK_SCRUTINIZE)
+    assert level(at_threshold, RESORT) == "scrutinize"
+    below = HunkScore("m.py", 0, risk=RISK_SCRUTINIZE - 0.01)
+    assert level(below) == "read"
+
+
+def test_skim_is_earned_structurally_and_lost_to_any_flag() -> None:
+    plain = HunkScore("m.py", 0)
+    assert level(plain, RESORT) == "skim"
+    # Dense text is no news in an import re-sort: entropy does not decide.
+    assert level(HunkScore("m.py", 0, flags=frozenset({"dense"})), RESORT) == "skim"
+    assert level(plain, RESORT, flagged=True) == "read"
+    assert level(HunkScore("m.py", 0, flags=frozenset({"static"})), RESORT) == "read"
+    # A repeat that touches a condition is not skim, and dense is then scrutinized.
+    assert level(plain, CONDITION_REPEAT) == "read"
+    assert level(HunkScore("m.py", 0, flags=frozenset({"dense"})), CONDITION_REPEAT) == (
+        "scrutinize"
+    )
+
+
+def test_entropy_never_greys_anything_out() -> None:
+    # The entropy analyzer's "predictable" verdict alone is no mechanical class.
+    predictable = HunkScore("m.py", 0, entropy=0.2, mechanical="predictable (0.2 bits/token)")
+    assert level(predictable) == "read"
+    assert level(HunkScore("m.py", 0, entropy=40.0, flags=frozenset({"dense"}))) == "scrutinize"
+    assert level(HunkScore("m.py", 0), generated=True) == "skim"  # a generated file
+
+
+def test_merge_folds_every_analyzer_into_one_score() -> None:
+    parts = [
+        HunkScore("m.py", 1, risk=0.2, reasons=("comparison `<` changed to `<=`",)),
+        HunkScore("m.py", 1, entropy=7.5, line_heat=((3, 9.0),), repeats=2),
+        HunkScore("m.py", 1, flags=frozenset({"static"}), reasons=("F821 undefined name `x`",)),
+        HunkScore("m.py", 1, flags=frozenset({"dangerous"}), repeats=1),
+    ]
+    merged = merge("m.py", 1, parts)
+    assert (merged.path, merged.hunk) == ("m.py", 1)
+    assert merged.flags == frozenset({"static", "dangerous"})
+    assert (merged.entropy, merged.line_heat, merged.repeats) == (7.5, ((3, 9.0),), 2)
+    assert (merged.risk, merged.reasons) == combine(parts)
+    assert merged.reasons[:2] == ("comparison `<` changed to `<=`", "F821 undefined name `x`")
+    assert "touches code marked dangerous" in merged.reasons
+    empty = merge("m.py", 2, [])
+    assert (empty.risk, empty.entropy, empty.flags, empty.reasons) == (None, None, frozenset(), ())
