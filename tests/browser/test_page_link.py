@@ -21,7 +21,7 @@ from bot.service.root import build_app, build_runtime, start_embedded_workers
 from bot.service.settings import Secret, Settings
 from tests.browser.conftest import axe_violations
 from tests.fakes.github_api import FakeGitHub, FakePull
-from tests.hosts.test_end_to_end import BASE_SHA, HEAD_1, _keypair, unified
+from tests.hosts.worlds import BASE_SHA, HEAD_1, _keypair, unified
 from tests.webhooks.helpers import SECRET, free_port, send_github, serve_app
 
 pytestmark = pytest.mark.browser
