@@ -36,6 +36,7 @@ class Item:
     result: Value | None = None
     raises: str | None = None
     uncertain: bool = False
+    made: Value | None = None  # the object `__init__` leaves, which its invariants judge
 
 
 class Decider:
@@ -120,7 +121,8 @@ class Decider:
             except Unsupported as exc:
                 self.errors.setdefault(key, exc)
                 continue
-            self.add(key, Item(path.cond, check, result, None, path.uncertain))
+            made = final.get("self") if self.spec.name.endswith("__init__") else None
+            self.add(key, Item(path.cond, check, result, None, path.uncertain, made))
 
     def declared_point(self, what: str, line: int) -> bool:
         """Whether every path raising at this point raises a declared exception."""
@@ -314,7 +316,12 @@ class Decider:
     def example(self, model: z3.ModelRef, item: Item) -> dict[str, Any] | None:
         try:
             args = {name: to_json(v, model, self.run.ctx) for name, v in self.run.args.items()}
+            if self.spec.name.endswith("__init__"):
+                # `self` on entry to `__init__` is no input of the call: what it made is.
+                args.pop("self", None)
             example: dict[str, Any] = {"args": args}
+            if item.made is not None and not item.raises:
+                example["made"] = to_json(item.made, model, self.run.ctx)
             if item.raises:
                 example["raises"] = item.raises
             else:

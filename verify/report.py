@@ -22,8 +22,8 @@ def call_text(function: str, example: dict[str, Any]) -> str:
     args = dict(example.get("args") or {})
     name = function.rsplit(".", 1)[-1]
     owner = ""
-    if "self" in args and name == "__init__":
-        args.pop("self")
+    if name == "__init__" and "." in function:
+        args.pop("self", None)
         cls = function.rsplit(".", 2)[-2] if "." in function else name
         return f"{cls}({', '.join(f'{k}={literal(v)}' for k, v in args.items())})"
     if "self" in args:
@@ -54,8 +54,8 @@ def refutation(
         if kind in ("assert", "post", "invariant", "pre"):
             broken = f", so {_KIND[kind]} `{condition}` fails"
         text = what + broken
-    elif function.endswith("__init__") and "args" in example:
-        made = example["args"].get("self")
+    elif function.endswith("__init__") and "made" in example:
+        made = example["made"]
         shown = (
             " ".join(f"{k}={literal(v)}" for k, v in made.items()) if isinstance(made, dict) else ""
         )

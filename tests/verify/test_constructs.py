@@ -183,3 +183,42 @@ def test_unknown_says_why(construct: str) -> None:
     found = [v for v in _of(construct, function) if v.kind == "post"]
     assert found and all(v.status == "unknown" for v in found), found
     assert all(why in (v.reason or "") for v in found), [v.reason for v in found]
+
+
+CONSTRUCTOR = """
+from typing import Optional
+
+import icontract
+
+@icontract.invariant(lambda self: not (self.name is None and self.found) or self.path is not None)
+class Dependency:
+    def __init__(self, found: bool, name: Optional[str] = None, path: Optional[str] = None) -> None:
+        self.name = name
+        self.path = path
+        self.found = found
+
+@icontract.invariant(lambda self: self.n >= 0)
+class Counter:
+    def __init__(self, n: int) -> None:
+        self.n = n - 1
+"""
+
+
+def test_a_constructor_refutation_shows_the_object_it_makes() -> None:
+    """The object shown is the one `__init__` leaves (as Python makes it), not `self` on
+    entry, which is no input of the call."""
+    namespace: dict[str, Any] = {}
+    plain = [line for line in CONSTRUCTOR.splitlines() if "icontract" not in line]
+    exec("\n".join(plain), namespace)  # the test's own source, without icontract's checks
+    found = [v for v in verdicts(CONSTRUCTOR, timeout=10.0) if v.status == "refuted"]
+    assert {v.function for v in found} == {"Dependency.__init__", "Counter.__init__"}, found
+    for verdict in found:
+        example = verdict.counterexample or {}
+        cls = verdict.function.split(".")[0]
+        assert "self" not in example["args"]  # type: ignore[operator]
+        made = namespace[cls].__new__(namespace[cls])
+        made.__init__(**example["args"])  # type: ignore[arg-type]
+        assert vars(made) == example["made"], (vars(made), example)
+        shown = " ".join(f"{k}={v!r}" for k, v in vars(made).items())
+        assert verdict.reason is not None and verdict.reason.startswith(f"`{cls}(")
+        assert f"makes an object ({shown})" in verdict.reason, verdict.reason
