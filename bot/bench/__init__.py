@@ -48,6 +48,7 @@ BENCHES: dict[str, str] = {
     "engine": "bot.bench.engine",
     "page": "bot.bench.page",
     "scale": "bot.bench.scale",
+    "speed": "bot.bench.speed",
 }
 
 

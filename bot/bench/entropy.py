@@ -267,8 +267,12 @@ def speed(model: Any) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
         lines = text.split("\n")
         hunks = []
+        taken: set[int] = set()
         for index in range(5):
             first = rng.randrange(1, max(2, len(lines) - 12))
+            if taken & set(range(first - 1, first + 11)):
+                continue  # hunks of a diff never overlap (nor touch)
+            taken |= set(range(first, first + 10))
             added = frozenset(range(first, first + 10))
             hunks.append(HunkInput((path.name, index), first, first + 9, added, ()))
             changed += 10
