@@ -32,7 +32,10 @@ def run(args: argparse.Namespace) -> int:
 
     url = args.url or load_settings().store_url
     where = url.split("@")[-1]
-    engine = make_engine(url)
+    try:
+        engine = make_engine(url)
+    except SQLAlchemyError as exc:  # a URL SQLAlchemy cannot use (bad scheme, unparsable)
+        raise StoreError(f"cannot migrate the store at {where}: {_reason(exc)}") from exc
     try:
         before, head, known = revisions(engine)
         if args.check:
@@ -51,8 +54,7 @@ def run(args: argparse.Namespace) -> int:
             raise StoreError(f"{where}: {exc} (rolled back; still at {before or 'none'})") from exc
         after, _, _ = revisions(engine)
     except SQLAlchemyError as exc:  # unreachable or refused: one line, the CLI exits 2
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
-        raise StoreError(f"cannot migrate the store at {where}: {reason}") from exc
+        raise StoreError(f"cannot migrate the store at {where}: {_reason(exc)}") from exc
     finally:
         engine.dispose()
     print(
@@ -62,3 +64,7 @@ def run(args: argparse.Namespace) -> int:
     )
     sys.stdout.flush()
     return 0
+
+
+def _reason(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]

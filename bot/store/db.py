@@ -31,7 +31,12 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file where the directory should be, no permission
+                raise StoreError(
+                    f"cannot create the store's directory {Path(path).parent}: {exc.strerror}"
+                ) from exc
         engine = create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False},

@@ -136,3 +136,11 @@ def test_a_schema_newer_than_this_version_is_accepted(tmp_path: Path) -> None:
         require_migrated(engine)  # an upgrade rolling out: the old pods keep serving
     finally:
         engine.dispose()
+
+
+def test_a_file_where_the_data_directory_should_be_is_a_store_error(tmp_path: Path) -> None:
+    # It escaped as FileExistsError, a traceback from `redline jobs` and `redline migrate`.
+    (tmp_path / "data").write_text("not a directory")
+    says = r"cannot create the store's directory .*data: File exists"
+    with pytest.raises(StoreError, match=says):
+        open_store(f"sqlite:///{tmp_path / 'data' / 'redline.db'}")
