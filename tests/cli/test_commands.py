@@ -28,7 +28,7 @@ def assert_one_error_line(code: int, out: str, err: str, says: str) -> None:
     assert says in err and "Traceback" not in err
 
 
-# --- argparse's own errors -----------------------------------------------------------------------
+# --- argparse's own errors ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_bench_refuses_bad_worker_counts(run_cli: Run, workers: str, says: str) 
     assert_one_error_line(code, out, err, says)
 
 
-# --- --format and --output -------------------------------------------------------------------------
+# --- --format and --output ------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_output_into_a_directory_is_one_line(run_cli: Run, danger: Path, tmp_pat
     assert_one_error_line(code, out, err, f"--output: cannot write {tmp_path}")
 
 
-# --- redline jobs ----------------------------------------------------------------------------------
+# --- redline jobs ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -261,7 +261,7 @@ def test_jobs_against_an_unreachable_database_is_one_error_line(
     ] and lines[1].startswith("redline: error: cannot open the store at 127.0.0.1:1/db: ")
 
 
-# --- redline migrate -------------------------------------------------------------------------------
+# --- redline migrate ------------------------------------------------------------------------------
 
 
 def _head(tmp_path: Path) -> str:
