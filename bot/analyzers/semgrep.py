@@ -47,6 +47,9 @@ _SCANNED = {
     "cpp",
     "rust",
 }
+# Template files (Jinja2, Django): the pack's generic rules read them for escaping turned off
+# (`|safe`, `{% autoescape false %}`); they have no language of their own in redline.
+_TEMPLATES = (".html", ".htm", ".jinja", ".jinja2", ".j2")
 # The languages the built-in pack reads: a changed file in one of them that semgrep did not
 # scan is a hole in the gate, not a file nobody had rules for.
 _PACK_LANGUAGES = {"python", "javascript", "typescript"}
@@ -70,6 +73,10 @@ _CANARY_RULES = f"""rules:
 """
 
 
+def _scanned(file: FileDiff) -> bool:
+    return file.language in _SCANNED or file.path.lower().endswith(_TEMPLATES)
+
+
 def builtin_rules_dir() -> Path:
     return Path(str(resources.files("bot.analyzers") / "rules"))
 
@@ -89,7 +96,7 @@ class SemgrepAnalyzer:
         files = [
             f
             for f in request.diff.files
-            if f.added_count and request.text(f.path) is not None and f.language in _SCANNED
+            if f.added_count and request.text(f.path) is not None and _scanned(f)
         ]
         if not files:
             return AnalyzerOutput(detail="no changed files in a scanned language")

@@ -152,3 +152,22 @@ def test_tests_are_reviewed_as_each_rule_says() -> None:
     assert [f.line for f in findings if f.rule == "unsafe-deserialization"] == [3]
     # Tests: the test's own data and fixtures are skipped, code execution is one step lower.
     assert in_tests == {("eval-exec", "warning")}
+
+
+def test_templates_are_read_for_escaping_turned_off() -> None:
+    """Template files have no language of their own: the generic template rules still read
+    them, and only on the lines the change adds."""
+    page = "<p>{{ comment|safe }}</p>\n{% autoescape false %}{{ body }}{% endautoescape %}\n"
+    findings = _review(
+        {
+            "templates/page.html": page,
+            "templates/mail.j2": "{{ body }}\n",
+            "app/templates/report.jinja": "{{ report | safe }}\n",
+        }
+    )
+    found = {(f.path, f.line, f.rule) for f in findings}
+    assert found == {
+        ("templates/page.html", 1, "template-safe-filter"),
+        ("templates/page.html", 2, "template-autoescape-off"),
+        ("app/templates/report.jinja", 1, "template-safe-filter"),
+    }

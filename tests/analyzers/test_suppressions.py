@@ -29,6 +29,8 @@ CHANGE = {
     "added_nosemgrep.py": "eval(user_input)  # nosemgrep\n",
     "added_nosec.py": "import os\nos.system(command)  # nosec B605\n",
     "added_redline.py": "exec(code)  # redline: ignore[eval-exec]\n",
+    # Other tools' comments (ruff/flake8-bandit's noqa, mypy's ignore) are no suppression here.
+    "added_noqa.py": "eval(user_input)  # noqa: S307\nexec(code)  # type: ignore  # noqa\n",
     # The base allows author suppressions for this rule: honoured.
     "allowed_author.py": "import subprocess\n"
     "subprocess.call(cmd, shell=True)  # nosemgrep: subprocess-shell-true\n",
@@ -75,10 +77,12 @@ def test_suppressions_the_change_adds_silence_nothing(document: dict[str, Any]) 
     assert ("added_nosemgrep.py", "eval-exec") in found
     assert ("added_nosec.py", "os-system-non-constant") in found
     assert ("added_redline.py", "eval-exec") in found
+    assert [f["line"] for f in document["findings"] if f["path"] == "added_noqa.py"] == [1, 2]
     listed = _suppressions(document)
     for path in ("added_nosemgrep.py", "added_nosec.py", "added_redline.py"):
         assert listed[path]["honoured"] is False, listed[path]
         assert "added by this change" in listed[path]["reason"]
+    assert "added_noqa.py" not in listed
     assert listed["added_nosec.py"]["marker"] == "# nosec B605"
     assert listed["added_redline.py"]["rule"] == "eval-exec"
     assert listed["added_nosemgrep.py"]["rule"] is None
