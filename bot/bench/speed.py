@@ -1,5 +1,5 @@
 """`redline bench speed`: how fast a review is, whole process and per phase, beside the static
-tools a team already runs, in one run (issue 19; docs/speed.md).
+tools a team already runs, in one run (issue 19).
 
 Cases, each reviewed by the CLI in a fresh process (`redline review --diff ... --repo ...
 --format json`): a real 3-line commit of this repository, the 40-file 2,000-line change of
