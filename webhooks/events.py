@@ -10,7 +10,9 @@ from typing import Any
 from bot.core.errors import PayloadError
 from bot.core.jobs import JobSpec
 
-COMMAND = re.compile(r"(?m)^\s*/redline\s+review\b")
+# `/redline review` reviews the head again; `/redline fix` also puts every validated fix of the
+# head into one suggested commit. Both are reruns: the worker checks the commenter's access.
+COMMAND = re.compile(r"(?m)^\s*/redline\s+(review|fix)\b")
 GITHUB_PR_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review"})
 
 
@@ -122,21 +124,26 @@ def github(
         issue = _get(payload, "issue")
         if not isinstance(issue, dict) or "pull_request" not in issue:
             return ignore("comment on an issue, not a pull request")
-        if not COMMAND.search(str(_get(payload, "comment", "body"))):
-            return ignore("comment without /redline review")
+        command = COMMAND.search(str(_get(payload, "comment", "body")))
+        if command is None:
+            return ignore("comment without /redline review or /redline fix")
         repo = _str(payload, "repository", "full_name")
         number = _int(issue, "number")
         commenter = _str(payload, "comment", "user", "login")
         return Decision(
             "review",
-            "/redline review",
+            f"/redline {command.group(1)}",
             JobSpec(
                 host="github",
                 repo=repo,
                 pr=number,
                 installation_id=installation_id,
                 kind="rerun",
-                payload={"event": "issue_comment", "commenter": commenter},
+                payload={
+                    "event": "issue_comment",
+                    "commenter": commenter,
+                    "command": command.group(1),
+                },
                 trigger_keys=_triggers(repo, number, commenter, _int(payload, "comment", "id")),
             ),
         )
@@ -204,15 +211,16 @@ def gitlab(
         attributes = _get(payload, "object_attributes")
         if attributes.get("noteable_type") != "MergeRequest":
             return ignore("note not on a merge request")
-        if not COMMAND.search(str(attributes.get("note") or "")):
-            return ignore("note without /redline review")
+        command = COMMAND.search(str(attributes.get("note") or ""))
+        if command is None:
+            return ignore("note without /redline review or /redline fix")
         mr = _get(payload, "merge_request")
         repo = _str(payload, "project", "path_with_namespace")
         number = _int(mr, "iid")
         commenter = _str(payload, "user", "username")
         return Decision(
             "review",
-            "/redline review",
+            f"/redline {command.group(1)}",
             JobSpec(
                 host="gitlab",
                 repo=repo,
@@ -223,6 +231,7 @@ def gitlab(
                 payload={
                     "event": "note",
                     "commenter": commenter,
+                    "command": command.group(1),
                     "commenter_id": _optional_int(payload, "user", "id"),
                 },
                 trigger_keys=_triggers(repo, number, commenter, _int(attributes, "id")),

@@ -74,3 +74,21 @@ class PostResult:
     posted: tuple[str, ...] = ()  # fingerprints of comments now on the host
     moved_to_summary: tuple[str, ...] = ()  # rejected by the host, listed in the summary
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class BranchTip:
+    """The commit a branch points at, as a suggested-commit deliverer needs to judge it."""
+
+    sha: str
+    parents: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class SuggestedRequest:
+    """The pull/merge request a suggested commit is offered through."""
+
+    number: int
+    url: str
+    created: bool  # False: an open one from the same branch was found and reused

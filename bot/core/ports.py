@@ -180,6 +180,8 @@ class SuggestedCommits(Protocol):
     """Optional host capability: a branch with fixes on top of a pull request's head, and the
     pull/merge request from it into the PR's head branch. Never used for forks."""
 
+    request_sigil: str  # how the host refers to a pull/merge request: "#" (GitHub), "!" (GitLab)
+
     def head_branch(self, pr: PullRequest) -> str:
         """The branch the pull request's head is on (in the PR's own repository)."""
         ...

@@ -1,6 +1,8 @@
 """GitHub through PyGithub: App or token auth, the PR files API as a diff, one review per run
-with anchored inline comments (422s recovered), a summary comment edited in place, and a
-check run (a commit status for token setups) that can gate the merge.
+with anchored inline comments (422s recovered), a summary comment edited in place, a check
+run (a commit status for token setups) that can gate the merge, and suggested commits built
+with the git data API (blobs, a tree on the head's tree, a commit on the head, a ref) and
+offered as a pull request into the PR's head branch.
 
 Fork pull requests get comments and a status only: nothing is ever pushed."""
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from github import (
@@ -18,6 +20,7 @@ from github import (
     GithubException,
     GithubIntegration,
     GithubRetry,
+    InputGitTreeElement,
     RateLimitExceededException,
 )
 from github.CheckRun import CheckRun
@@ -27,12 +30,14 @@ from github.Repository import Repository
 
 from bot.core.errors import HostError, RateLimited
 from bot.core.host import (
+    BranchTip,
     FetchedDiff,
     GateStatus,
     InlineComment,
     PostResult,
     PullRequest,
     ReviewPost,
+    SuggestedRequest,
 )
 from bot.core.markers import Marks, scope_of
 from bot.hosts.errors import from_status
@@ -44,6 +49,7 @@ CHECK_TEXT_LIMIT = 65_535
 MAX_FILES = 3000  # the PR files API lists at most this many
 _CONCLUSION = {"success": "success", "failure": "failure", "neutral": "neutral", "error": "neutral"}
 # Commit statuses have no "neutral": a review that could not run is an error, not a failure.
+_REGULAR = ("100644", "100755")  # file modes a suggested commit may rewrite
 _STATUS = {
     "in_progress": "pending",
     "success": "success",
@@ -77,6 +83,7 @@ def _translate(method: Callable[..., T]) -> Callable[..., T]:
 
 class GitHubHost:
     name = "github"
+    request_sigil = "#"  # how GitHub refers to a pull request
 
     def __init__(
         self,
@@ -354,6 +361,109 @@ class GitHubHost:
                 run.edit(status="completed", conclusion=_CONCLUSION[status.state], output=output)
             else:
                 run.edit(output=output)  # annotations add up across updates
+
+    # --- suggested commits (the SuggestedCommits capability) ---------------------------------
+    @_translate
+    def head_branch(self, pr: PullRequest) -> str:
+        return str(self._pull(pr).head.ref)
+
+    @_translate
+    def branch_tip(self, pr: PullRequest, branch: str) -> BranchTip | None:
+        repo = self._repo(pr)
+        try:
+            sha = repo.get_git_ref(f"heads/{branch}").object.sha
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        commit = repo.get_git_commit(sha)
+        return BranchTip(sha, tuple(p.sha for p in commit.parents), commit.message)
+
+    @_translate
+    def push_commit(
+        self, pr: PullRequest, branch: str, files: Mapping[str, str], message: str, replace: bool
+    ) -> str:
+        """Blobs, a tree on the head's tree (each file keeps its mode), a commit whose parent
+        is the head, then the ref: created, or moved there (`replace`: forced, since the
+        commit it held is replaced, not built on)."""
+        repo = self._repo(pr)
+        head = repo.get_git_commit(pr.head_sha)
+        modes = _modes(repo, head.tree.sha, files)
+        elements = []
+        for path, text in sorted(files.items()):
+            mode = modes.get(path)
+            if mode not in _REGULAR:
+                raise HostError(f"GitHub: {path} is not a regular file at the head", False)
+            blob = repo.create_git_blob(text, "utf-8")
+            elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
+        tree = repo.create_git_tree(elements, base_tree=head.tree)
+        commit = repo.create_git_commit(message, tree, [head])
+        if replace:
+            ref = repo.get_git_ref(f"heads/{branch}")
+            ref.edit(commit.sha, force=True)
+        else:
+            repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
+        return str(commit.sha)
+
+    @_translate
+    def open_request(self, pr: PullRequest, branch: str, title: str, body: str) -> SuggestedRequest:
+        repo = self._repo(pr)
+        target = self._pull(pr).head.ref
+        owner = repo.full_name.split("/")[0]
+        for pull in repo.get_pulls(state="open", head=f"{owner}:{branch}", base=target):
+            if pull.body != body or pull.title != title:
+                pull.edit(title=title, body=body)
+            return SuggestedRequest(pull.number, pull.html_url, False)
+        pull = repo.create_pull(base=target, head=branch, title=title, body=body)
+        return SuggestedRequest(pull.number, pull.html_url, True)
+
+    @_translate
+    def own_requests(self, pr: PullRequest, prefix: str) -> list[tuple[int, str]]:
+        repo = self._repo(pr)
+        target = self._pull(pr).head.ref
+        return [
+            (pull.number, pull.head.ref)
+            for pull in repo.get_pulls(state="open", base=target)
+            if pull.head.ref.startswith(prefix)
+            and pull.head.repo is not None
+            and pull.head.repo.full_name == repo.full_name
+            and self._ours(pull)
+        ]
+
+    @_translate
+    def close_request(
+        self, pr: PullRequest, number: int, note: str, delete_branch: str | None
+    ) -> None:
+        repo = self._repo(pr)
+        pull = repo.get_pull(number)
+        pull.create_issue_comment(note)
+        pull.edit(state="closed")
+        if delete_branch is not None:
+            repo.get_git_ref(f"heads/{delete_branch}").delete()
+
+
+def _modes(repo: Repository, root: str, paths: Iterable[str]) -> dict[str, str]:
+    """The mode of each path in the tree `root`, reading one tree per directory involved."""
+    listings: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def listing(directory: str) -> dict[str, tuple[str, str]]:
+        if directory not in listings:
+            sha: str | None = root
+            if directory:
+                parent, _, name = directory.rpartition("/")
+                entry = listing(parent).get(name)
+                sha = entry[1] if entry is not None and entry[0] == "040000" else None
+            tree = repo.get_git_tree(sha).tree if sha is not None else []
+            listings[directory] = {e.path: (e.mode, e.sha) for e in tree}
+        return listings[directory]
+
+    out = {}
+    for path in paths:
+        directory, _, name = path.rpartition("/")
+        entry = listing(directory).get(name)
+        if entry is not None:
+            out[path] = entry[0]
+    return out
 
 
 def _review_comment(comment: InlineComment) -> dict[str, Any]:

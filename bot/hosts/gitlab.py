@@ -1,6 +1,8 @@
 """GitLab through python-gitlab: the MR changes with their diff_refs as a diff, inline
 comments as draft notes with full positions (published together: one notification), ```suggestion
-blocks in GitLab's range syntax, a summary note edited in place, and a commit status."""
+blocks in GitLab's range syntax, a summary note edited in place, a commit status, and suggested
+commits made with the commits API (actions on top of the head, `start_sha`) and offered as a
+merge request into the MR's source branch. Nothing is ever pushed to a fork."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import gitlab
@@ -18,12 +20,14 @@ from gitlab.exceptions import GitlabError
 from bot.core.diff import parse_diff
 from bot.core.errors import HostError
 from bot.core.host import (
+    BranchTip,
     FetchedDiff,
     GateStatus,
     InlineComment,
     PostResult,
     PullRequest,
     ReviewPost,
+    SuggestedRequest,
 )
 from bot.core.markers import Marks, scope_of
 from bot.hosts.errors import from_status
@@ -93,6 +97,7 @@ class _Client(gitlab.Gitlab):
 
 class GitLabHost:
     name = "gitlab"
+    request_sigil = "!"  # how GitLab refers to a merge request
 
     def __init__(
         self, url: str, token: str, timeout: float = 15, marks: Marks | None = None
@@ -312,6 +317,95 @@ class GitLabHost:
                 "description": f"{status.title}: {status.summary}"[:255],
             }
         )
+
+    # --- suggested commits (the SuggestedCommits capability) ---------------------------------
+    @_translate
+    def head_branch(self, pr: PullRequest) -> str:
+        return str(self._mr(pr).source_branch)
+
+    @_translate
+    def branch_tip(self, pr: PullRequest, branch: str) -> BranchTip | None:
+        try:
+            found = self._project(pr).branches.get(branch)
+        except GitlabError as exc:
+            if getattr(exc, "response_code", None) == 404:
+                return None
+            raise
+        commit = found.commit or {}
+        return BranchTip(
+            str(commit["id"]),
+            tuple(str(p) for p in commit.get("parent_ids") or ()),
+            str(commit.get("message") or ""),
+        )
+
+    @_translate
+    def push_commit(
+        self, pr: PullRequest, branch: str, files: Mapping[str, str], message: str, replace: bool
+    ) -> str:
+        """One commit of `update` actions started at the head (`start_sha`); `replace` forces
+        the branch, which GitLab otherwise refuses to start anew when it exists."""
+        data: dict[str, Any] = {
+            "branch": branch,
+            "commit_message": message,
+            "start_sha": pr.head_sha,
+            "actions": [
+                {"action": "update", "file_path": path, "content": text}
+                for path, text in sorted(files.items())
+            ],
+        }
+        if replace:
+            data["force"] = True
+        commit = self._project(pr).commits.create(data)
+        return str(commit.id)
+
+    @_translate
+    def open_request(self, pr: PullRequest, branch: str, title: str, body: str) -> SuggestedRequest:
+        project = self._project(pr)
+        target = self._mr(pr).source_branch
+        found = project.mergerequests.list(
+            state="opened", source_branch=branch, target_branch=target, get_all=False
+        )
+        if found:
+            mr = found[0]
+            if mr.description != body or mr.title != title:
+                mr.title, mr.description = title, body
+                mr.save()
+            return SuggestedRequest(int(mr.iid), str(mr.web_url), False)
+        mr = project.mergerequests.create(
+            {
+                "source_branch": branch,
+                "target_branch": target,
+                "title": title,
+                "description": body,
+                "remove_source_branch": True,
+            }
+        )
+        return SuggestedRequest(int(mr.iid), str(mr.web_url), True)
+
+    @_translate
+    def own_requests(self, pr: PullRequest, prefix: str) -> list[tuple[int, str]]:
+        project = self._project(pr)
+        target = self._mr(pr).source_branch
+        mrs = project.mergerequests.list(state="opened", target_branch=target, get_all=True)
+        return [
+            (int(mr.iid), str(mr.source_branch))
+            for mr in mrs
+            if str(mr.source_branch).startswith(prefix)
+            and mr.source_project_id == mr.target_project_id
+            and (getattr(mr, "author", None) or {}).get("username") == self.identity()
+        ]
+
+    @_translate
+    def close_request(
+        self, pr: PullRequest, number: int, note: str, delete_branch: str | None
+    ) -> None:
+        project = self._project(pr)
+        mr = project.mergerequests.get(number, lazy=True)
+        mr.notes.create({"body": note})
+        mr.state_event = "close"
+        mr.save()
+        if delete_branch is not None:
+            project.branches.delete(delete_branch)
 
 
 def _gitlab_suggestion(comment: InlineComment) -> str:

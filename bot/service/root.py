@@ -15,7 +15,7 @@ from typing import Any
 from bot.core.errors import ConfigError, HostError
 from bot.core.jobs import Job
 from bot.core.markers import Marks, derive_key
-from bot.core.ports import Analyzer, GitHost
+from bot.core.ports import Analyzer, Fixer, GitHost
 from bot.service.settings import Settings
 from bot.service.startup import DeferredStore, connect_in_background
 from bot.service.worker import Worker
@@ -155,14 +155,23 @@ def load_analyzers() -> list[Analyzer]:
     return default_analyzers()
 
 
+def load_fixer(settings: Settings) -> Fixer | None:
+    from bot.analyzers.fix_engine import open_fixer
+
+    return open_fixer(settings.engine, settings.engine_url, settings.engine_model)
+
+
 def start_embedded_workers(
     runtime: Runtime,
     count: int,
     stop: threading.Event,
     on_review: Callable[[float], None] | None = None,
+    fixer: Fixer | None = None,
 ) -> list[threading.Thread]:
+    """`fixer`: the fix engine to use (default: the one REDLINE_ENGINE names)."""
     started = time.perf_counter()
     analyzers = load_analyzers()
+    fixer = fixer if fixer is not None else load_fixer(runtime.settings)
     runtime.models_ready.set()
     log.info(
         "models loaded",
@@ -174,7 +183,7 @@ def start_embedded_workers(
     hosts = host_factory(runtime.settings)
     threads = []
     for index in range(count):
-        worker = Worker(runtime.settings, runtime.store, hosts, analyzers, on_review)
+        worker = Worker(runtime.settings, runtime.store, hosts, analyzers, on_review, fixer)
         thread = threading.Thread(
             target=worker.run_forever,
             args=(stop, runtime.wake),
@@ -222,7 +231,11 @@ def run_celery_worker(runtime: Runtime, concurrency: int) -> None:
     app = runtime.celery
     assert app is not None
     worker = Worker(
-        runtime.settings, runtime.store, host_factory(runtime.settings), load_analyzers()
+        runtime.settings,
+        runtime.store,
+        host_factory(runtime.settings),
+        load_analyzers(),
+        fixer=load_fixer(runtime.settings),
     )
 
     def run(job_id: int) -> str | None:

@@ -41,7 +41,9 @@ class Settings:
     gitlab_token: Secret | None = None
     gitlab_url: str = "https://gitlab.com"
     host_adapter: str | None = None  # "files:DIR" for the file-backed demo host
-    engine: str | None = None  # the fix engine's backend: local | vllm | openai | off
+    # The fix engine: local (default) | vllm | openai (model fixes too), rules (rule fixes
+    # only), off (no fixes).
+    engine: str | None = None
     engine_url: str | None = None  # an OpenAI-compatible server's base URL (backend openai)
     engine_model: str | None = None  # the model the backend serves (a name or a directory)
     marker_secret: Secret | None = None  # signs the fingerprint markers in the bot's comments
@@ -134,8 +136,8 @@ def _public_url(name: str, value: str) -> str:
 
 
 def _engine(name: str, value: str) -> str:
-    if value not in ("local", "vllm", "openai", "off"):
-        raise ConfigError(f"{name} must be local, vllm, openai or off, got {value!r}")
+    if value not in ("local", "vllm", "openai", "rules", "off"):
+        raise ConfigError(f"{name} must be local, vllm, openai, rules or off, got {value!r}")
     return value
 
 
@@ -248,7 +250,7 @@ VARIABLES: tuple[Variable, ...] = (
         _host_adapter,
         "files:DIR: the file-backed demo host (dry runs, demos, tests)",
     ),
-    Variable("ENGINE", "engine", _engine, "fix engine backend: local, vllm, openai or off"),
+    Variable("ENGINE", "engine", _engine, "fix engine backend: local, vllm, openai, rules or off"),
     Variable(
         "ENGINE_URL",
         "engine_url",

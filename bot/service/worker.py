@@ -19,7 +19,7 @@ from bot.core.host import GateStatus, PullRequest
 from bot.core.jobs import Job
 from bot.core.links import PAGE_TTL_SECONDS, page_url
 from bot.core.policy import Config
-from bot.core.ports import Analyzer, GitHost, HostPermissions
+from bot.core.ports import Analyzer, Fixer, GitHost, HostPermissions
 from bot.review import flow
 from bot.review.plan import error_status
 from bot.service.settings import Settings
@@ -63,12 +63,14 @@ class Worker:
         host_for: HostFor,
         analyzers: Sequence[Analyzer],
         on_review: Callable[[float], None] | None = None,
+        fixer: Fixer | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.host_for = host_for
         self.analyzers = analyzers
         self.on_review = on_review
+        self.fixer = fixer  # None: reviews carry no validated fixes (REDLINE_ENGINE=off)
         self.id = worker_id()
 
     # --- one job ------------------------------------------------------------------------------
@@ -89,7 +91,15 @@ class Worker:
             return Outcome("done", detail=str(exc))
         context.fail_closed = config.fails_closed
         reviewed = flow.review_pull_request(
-            host, pr, config, self.analyzers, self.store.reviews, self.page_link()
+            host,
+            pr,
+            config,
+            self.analyzers,
+            self.store.reviews,
+            self.page_link(),
+            fixer=self.fixer,
+            # `/redline fix`: every validated fix of the head in the suggested commit.
+            fix_all=job.kind == "rerun" and job.payload.get("command") == "fix",
         )
         if self.on_review is not None:
             self.on_review(time.perf_counter() - started)

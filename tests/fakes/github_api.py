@@ -2,7 +2,8 @@
 rules the adapter must respect: review comments only on lines of the diff (422 otherwise,
 also for a start line outside the hunk), one pending review per pull request, at most 50
 annotations per check-run request, body and summary length limits, App installation tokens
-for check runs, rate limits and 5xx on demand."""
+for check runs, rate limits and 5xx on demand; and the git data API and pull-request
+creation with their rules (tests/fakes/github_git.py) over a git object store."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.git_store import GitStore
+from tests.fakes.github_git import GitData
 
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 BODY_LIMIT = 65_536
@@ -59,9 +63,15 @@ class FakePull:
     head: str
     base: str
     files: list[dict[str, Any]]  # filename, status, patch, previous_filename, changes
-    head_repo: str | None = None
+    head_repo: str | None = None  # a fork's full name; None: the base repository itself
     draft: bool = False
     changed_files: int | None = None
+    head_ref: str = "feature"
+    base_ref: str = "main"
+    title: str = "A change"
+    body: str = ""
+    state: str = "open"
+    user: dict[str, Any] | None = None  # who opened it (the bot, for suggested commits)
 
 
 @dataclass
@@ -69,6 +79,7 @@ class FakeRepo:
     full_name: str
     pulls: dict[int, FakePull] = field(default_factory=dict)
     contents: dict[str, dict[str, str]] = field(default_factory=dict)  # sha -> path -> text
+    git: GitStore = field(default_factory=GitStore)
 
 
 class FakeGitHub:
@@ -102,6 +113,11 @@ class FakeGitHub:
         self.app_slug = "redline"
         self.token_login = "redline-token-user"  # the user a personal access token belongs to
         self.permissions: dict[tuple[str, str], str] = {}  # (repo, login) -> admin|write|read
+        # The App installation's permissions for suggested commits (`contents`, `pull_requests`).
+        self.contents_write = True
+        self.pulls_write = True
+        self.created_pulls: list[int] = []
+        self.git_data = GitData(self)
 
     def _user(self, who: str) -> dict[str, Any]:
         if who == "pat":
@@ -146,10 +162,24 @@ class FakeGitHub:
     def add_pull(
         self, repo: str, pull: FakePull, head_files: dict[str, str], base_files: dict[str, str]
     ) -> None:
+        """The pull request, its head and base as commits (the head's files over the base's),
+        the base branch, and the head branch (in the repository itself, or for a fork under
+        `refs/pull/N/head` only). A later head of the same pull request has the earlier one as
+        its parent."""
         fake = self.repos.setdefault(repo, FakeRepo(repo))
+        earlier = fake.pulls.get(pull.number)
         fake.pulls[pull.number] = pull
         fake.contents.setdefault(pull.head, {}).update(head_files)
         fake.contents.setdefault(pull.base, {}).update(base_files)
+        git = fake.git
+        if pull.base not in git.commits:
+            git.seed(pull.base, base_files)
+        parent = earlier.head if earlier is not None and earlier.head != pull.head else pull.base
+        git.seed(pull.head, {**base_files, **head_files}, (parent,))
+        git.refs.setdefault(f"refs/heads/{pull.base_ref}", pull.base)
+        git.refs[f"refs/pull/{pull.number}/head"] = pull.head
+        if pull.head_repo is None:
+            git.refs[f"refs/heads/{pull.head_ref}"] = pull.head
 
     def fail_next(
         self, path_pattern: str, status: int, times: int = 1, headers: dict[str, str] | None = None
@@ -191,19 +221,7 @@ class FakeGitHub:
         }
 
     def _pull_json(self, repo: FakeRepo, pull: FakePull) -> dict[str, Any]:
-        url = self._url(f"/repos/{repo.full_name}/pulls/{pull.number}")
-        head_repo = self._repo_json(FakeRepo(pull.head_repo or repo.full_name))
-        return {
-            "id": pull.number + 5000,
-            "number": pull.number,
-            "state": "open",
-            "draft": pull.draft,
-            "url": url,
-            "issue_url": self._url(f"/repos/{repo.full_name}/issues/{pull.number}"),
-            "head": {"sha": pull.head, "ref": "feature", "repo": head_repo},
-            "base": {"sha": pull.base, "ref": "main", "repo": self._repo_json(repo)},
-            "changed_files": pull.changed_files or len(pull.files),
-        }
+        return self.git_data.pull_json(repo, pull)
 
     def _reject(self, reason: str, detail: Any, status: int = 422) -> JSONResponse:
         self.rejections.append((reason, detail))
@@ -285,6 +303,10 @@ class FakeGitHub:
         body: Any = await request.json() if method in ("POST", "PATCH") else None
         if rest == "" and method == "GET":
             return JSONResponse(self._repo_json(repo))
+        query = dict(request.query_params)
+        answer = self.git_data.route(repo, method, rest, body, query, who, request.state.user)
+        if answer is not None:
+            return answer
         if m := re.fullmatch(r"/collaborators/([^/]+)/permission", rest):
             level = self.permissions.get((repo.full_name, m.group(1)))
             if level is None:
@@ -299,9 +321,9 @@ class FakeGitHub:
         if m := re.fullmatch(r"/contents/(.+)", rest):
             ref = request.query_params.get("ref", "")
             text = repo.contents.get(ref, {}).get(m.group(1))
-            if text is None:
+            data = text.encode() if text is not None else repo.git.read(ref, m.group(1))
+            if data is None:
                 raise KeyError(m.group(1))
-            data = text.encode()
             return JSONResponse(
                 {
                     "type": "file",

@@ -1,7 +1,9 @@
 """A fake GitLab v4 API (starlette), driven by the real python-gitlab client. It enforces
 positions as GitLab does: the diff_refs SHAs, `new_line` for added lines, `old_line` for
 removed ones, both for context lines, and a correct `line_code` on both ends of a line range
-(400 otherwise); draft notes published in bulk; rate limits and 5xx on demand."""
+(400 otherwise); draft notes published in bulk; rate limits and 5xx on demand; and branches,
+the commits API with actions and merge-request creation with their rules
+(tests/fakes/gitlab_git.py) over a git object store per project."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.gitlab_git import GitLabGit
 
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -59,10 +63,20 @@ class FakeMR:
     changes: list[dict[str, Any]]  # old_path, new_path, diff, new_file, ...
     files_head: dict[str, str]
     files_base: dict[str, str]
-    source_project_id: int | None = None
+    source_project_id: int | None = None  # a fork's project; None: the project itself
     overflow: bool = False
     notes: list[dict[str, Any]] = field(default_factory=list)
     drafts: list[dict[str, Any]] = field(default_factory=list)
+    source_branch: str = "feature"
+    target_branch: str = "main"
+    title: str = "A change"
+    description: str = ""
+    state: str = "opened"
+    author: dict[str, Any] = field(
+        default_factory=lambda: {"id": 12, "username": "author", "name": "An author"}
+    )
+    remove_source_branch: bool = False
+    created_at: float = 0.0
 
 
 class FakeGitLab:
@@ -79,6 +93,7 @@ class FakeGitLab:
         self._ids = itertools.count(500)
         self.user = {"id": 77, "username": "redline-bot", "name": "redline", "state": "active"}
         self.access: dict[tuple[int, int], int] = {}  # (project, user id) -> access level
+        self.git = GitLabGit(self)
 
     def add_foreign_note(self, project_id: int, iid: int, body: str, username: str) -> None:
         """A note someone else wrote (an author planting the bot's markers, say)."""
@@ -94,8 +109,20 @@ class FakeGitLab:
         )
 
     def add_mr(self, project_id: int, path: str, mr: FakeMR) -> None:
+        """The merge request, its base and head as commits (the head's files over the base's),
+        the target branch, and the source branch when it is in the project (not a fork). A
+        later head of the same merge request has the earlier one as its parent."""
         self.projects[project_id] = path
+        earlier = self.mrs.get((project_id, mr.iid))
         self.mrs[(project_id, mr.iid)] = mr
+        store = self.git.store(project_id)
+        if mr.base not in store.commits:
+            store.seed(mr.base, mr.files_base)
+        parent = earlier.head if earlier is not None and earlier.head != mr.head else mr.base
+        store.seed(mr.head, {**mr.files_base, **mr.files_head}, (parent,))
+        store.refs.setdefault(f"refs/heads/{mr.target_branch}", mr.base)
+        if mr.source_project_id in (None, project_id):
+            store.refs[f"refs/heads/{mr.source_branch}"] = mr.head
 
     def fail_next(
         self, pattern: str, status: int, times: int = 1, headers: dict[str, str] | None = None
@@ -135,14 +162,26 @@ class FakeGitLab:
         )
 
     def _mr_json(self, pid: int, mr: FakeMR) -> dict[str, Any]:
+        head = mr.head
+        if mr.source_project_id in (None, pid):  # a merge request follows its source branch
+            head = self.git.store(pid).refs.get(f"refs/heads/{mr.source_branch}", mr.head)
+        path = self.projects.get(pid, str(pid))
         return {
             "id": mr.iid + 9000,
             "iid": mr.iid,
             "project_id": pid,
-            "sha": mr.head,
+            "title": mr.title,
+            "description": mr.description,
+            "state": mr.state,
+            "sha": head,
             "draft": False,
+            "source_branch": mr.source_branch,
+            "target_branch": mr.target_branch,
             "source_project_id": mr.source_project_id or pid,
             "target_project_id": pid,
+            "author": mr.author,
+            "force_remove_source_branch": mr.remove_source_branch,
+            "web_url": f"https://gitlab.example/{path}/-/merge_requests/{mr.iid}",
             "diff_refs": {"base_sha": mr.base, "head_sha": mr.head, "start_sha": mr.start},
         }
 
@@ -166,8 +205,14 @@ class FakeGitLab:
             return JSONResponse(
                 {"id": int(m.group(1)), "username": f"user{m.group(1)}", "access_level": level}
             )
+        answer = self.git.route(pid, method, rest, body, dict(request.query_params))
+        if answer is not None:
+            return answer
         if m := re.fullmatch(r"/merge_requests/(\d+)", rest):
-            return JSONResponse(self._mr_json(pid, self.mrs[(pid, int(m.group(1)))]))
+            mr = self.mrs[(pid, int(m.group(1)))]
+            if method == "PUT":
+                return self.git.update_mr(pid, mr, body)
+            return JSONResponse(self._mr_json(pid, mr))
         if m := re.fullmatch(r"/merge_requests/(\d+)/changes", rest):
             mr = self.mrs[(pid, int(m.group(1)))]
             return JSONResponse(
@@ -182,7 +227,10 @@ class FakeGitLab:
                 )
                 if tree is not None and file_path in tree:
                     return Response(tree[file_path].encode(), media_type="text/plain")
-            raise KeyError(file_path)
+            data = self.git.store(pid).read(ref or "", file_path)
+            if data is None:
+                raise KeyError(file_path)
+            return Response(data, media_type="text/plain")
         if m := re.fullmatch(r"/merge_requests/(\d+)/notes", rest):
             mr = self.mrs[(pid, int(m.group(1)))]
             if method == "POST":

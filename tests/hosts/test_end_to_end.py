@@ -146,6 +146,7 @@ def test_github_token_setup_uses_a_commit_status(tmp_path: Path) -> None:
         settings = Settings(
             github_webhook_secret=Secret(SECRET),
             data_dir=tmp_path / "d",
+            engine="off",
             github_token=Secret(fake.pat),
             github_api_url=api,
             github_write_pause=0.02,

@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.core.ports import Fixer
 from bot.service.root import build_app, build_runtime, start_embedded_workers
 from bot.service.settings import Secret, Settings
 from tests.fakes.github_api import FakeGitHub, FakePull
@@ -76,11 +77,12 @@ class Service:
 
 
 @contextmanager
-def running_service(settings: Settings) -> Iterator[Service]:
-    """`redline serve`'s parts in this process: the app on a loopback socket, one worker."""
+def running_service(settings: Settings, fixer: Fixer | None = None) -> Iterator[Service]:
+    """`redline serve`'s parts in this process: the app on a loopback socket, one worker
+    (with `fixer` as its fix engine, else the one the settings name: none by default)."""
     runtime = build_runtime(settings)
     stop = threading.Event()
-    start_embedded_workers(runtime, 1, stop)
+    start_embedded_workers(runtime, 1, stop, fixer=fixer)
     app, _metrics = build_app(runtime)
     try:
         with serve_app(app) as url, httpx.Client(timeout=10) as client:
@@ -146,6 +148,12 @@ class GitHubWorld:
 
 @pytest.fixture
 def github_world(tmp_path: Path) -> Iterator[GitHubWorld]:
+    with make_github_world(tmp_path) as world:
+        yield world
+
+
+@contextmanager
+def make_github_world(tmp_path: Path, fixer: Fixer | None = None) -> Iterator[GitHubWorld]:
     private, public = _keypair()
     fake = FakeGitHub(public_key_pem=public, token_ttl=3600)
     with serve_app(fake.app()) as api:
@@ -153,6 +161,7 @@ def github_world(tmp_path: Path) -> Iterator[GitHubWorld]:
         settings = Settings(
             github_webhook_secret=Secret(SECRET),
             data_dir=tmp_path / "data",
+            engine="off",  # a fix engine only where a test gives one (test_fixes.py)
             github_app_id=str(fake.app_id),
             github_private_key=Secret(private),
             github_api_url=api,
@@ -162,7 +171,7 @@ def github_world(tmp_path: Path) -> Iterator[GitHubWorld]:
             retry_base_seconds=0.1,
             max_attempts=2,
         )
-        with running_service(settings) as service:
+        with running_service(settings, fixer) as service:
             world = GitHubWorld(fake, service)
             world.push(HEAD_1, head_app())
             yield world
@@ -237,19 +246,26 @@ class GitLabWorld:
 
 @pytest.fixture
 def gitlab_world(tmp_path: Path) -> Iterator[GitLabWorld]:
+    with make_gitlab_world(tmp_path) as world:
+        yield world
+
+
+@contextmanager
+def make_gitlab_world(tmp_path: Path, fixer: Fixer | None = None) -> Iterator[GitLabWorld]:
     fake = FakeGitLab()
     mr = sample("merge_request__open")
     with serve_app(fake.app()) as api:
         settings = Settings(
             gitlab_webhook_token=Secret(TOKEN),
             data_dir=tmp_path / "data",
+            engine="off",  # a fix engine only where a test gives one (test_fixes.py)
             gitlab_token=Secret(fake.token),
             gitlab_url=api,
             poll_seconds=0.05,
             retry_base_seconds=0.1,
             max_attempts=2,
         )
-        with running_service(settings) as service:
+        with running_service(settings, fixer) as service:
             world = GitLabWorld(fake, service, mr["project"]["id"], mr["object_attributes"]["iid"])
             world.push(HEAD_1, head_app())
             yield world

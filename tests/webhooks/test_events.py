@@ -131,12 +131,36 @@ def test_gitlab_note_command() -> None:
         "object_kind": "note",
         "project": mr["project"],
         "user": mr["user"],
-        "object_attributes": {"note": "/redline review", "noteable_type": "MergeRequest"},
+        "object_attributes": {"id": 1, "note": "/redline review", "noteable_type": "MergeRequest"},
         "merge_request": {"iid": 39, "last_commit": {"id": "d" * 40}},
     }
     decision = events.gitlab("Note Hook", note)
     assert decision.kind == "review" and decision.spec is not None
     assert decision.spec.kind == "rerun" and decision.spec.head_sha == "d" * 40
+    assert decision.spec.payload["command"] == "review"
+    note["object_attributes"]["note"] = "looks good\n/redline fix"
+    decision = events.gitlab("Note Hook", note)
+    assert decision.spec is not None and decision.reason == "/redline fix"
+    assert decision.spec.kind == "rerun" and decision.spec.payload["command"] == "fix"
+    note["object_attributes"]["note"] = "/redline fixup"
+    assert events.gitlab("Note Hook", note).kind == "ignore"
+
+
+def test_fix_command_is_a_rerun_that_asks_for_every_fix() -> None:
+    """`/redline fix` starts a rerun like `/redline review` (the worker checks the commenter's
+    write access the same way) that carries the command."""
+    payload = copy.deepcopy(sample("issue_comment__created"))
+    payload["issue"]["pull_request"] = {"url": "x"}
+    payload["comment"]["body"] = "/redline fix\n"
+    decision = events.github("issue_comment", payload)
+    assert decision.kind == "review" and decision.spec is not None
+    assert decision.reason == "/redline fix" and decision.spec.kind == "rerun"
+    assert decision.spec.payload["command"] == "fix"
+    assert decision.spec.payload["commenter"] == payload["comment"]["user"]["login"]
+    assert decision.spec.trigger_keys[0] == f"comment:{payload['comment']['id']}"
+    for body in ("/redline fixes", "please /redline fix", "`/redline` fix"):
+        payload["comment"]["body"] = body
+        assert events.github("issue_comment", payload).kind == "ignore", body
 
 
 @pytest.mark.parametrize(
