@@ -5,6 +5,7 @@ and deal decorators, and class invariants. Pure `ast`."""
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -161,9 +162,12 @@ def _decorator_conditions(
         if name == "raises":
             raises.extend(ast.unparse(a).rsplit(".", 1)[-1] for a in decorator.args)
             continue
-        if name not in ("require", "ensure", "pre", "post") or not decorator.args:
+        given = decorator.args or [
+            k.value for k in decorator.keywords if k.arg in ("validator", "condition")
+        ]
+        if name not in ("require", "ensure", "pre", "post") or not given:
             continue
-        lam = decorator.args[0]
+        lam = given[0]
         if not isinstance(lam, ast.Lambda):
             kind: Kind = "pre" if name in ("require", "pre") else "post"
             text = segment(source, lam) or ast.unparse(lam)
@@ -171,7 +175,10 @@ def _decorator_conditions(
             continue
         args = tuple(a.arg for a in lam.args.args)
         text = segment(source, lam.body) or ast.unparse(lam.body)
-        if name in ("require", "pre"):
+        short = _short_validator(lam, func) if _is_deal(decorator) and name == "pre" else None
+        if short is not None:
+            pre.append(Condition("pre", text, short[0], decorator.lineno, short[1]))
+        elif name in ("require", "pre"):
             pre.append(Condition("pre", text, lam.body, decorator.lineno, args))
         elif name == "post" and _is_deal(decorator) and len(args) == 1:
             # deal.post(lambda result: ...): the only argument is the return value.
@@ -214,6 +221,31 @@ def _snapshots(
             continue
         out.append((label, lam.body, args, decorator.lineno))
     return out
+
+
+def _short_validator(
+    lam: ast.Lambda, func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> tuple[ast.expr, tuple[str, ...]] | None:
+    """deal's `lambda _: _.x > 0`: a validator whose one parameter is `_` gets the call's
+    arguments as attributes (deal's short signature), so `_.x` is the parameter `x`. None
+    where `_` is used otherwise (it stays unknown, as a name that is not a parameter)."""
+    if [a.arg for a in lam.args.args] != ["_"] or lam.args.vararg or lam.args.kwarg:
+        return None
+    params = {a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]}
+    used: set[str] = set()
+
+    class Short(ast.NodeTransformer):
+        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+            inner = node.value
+            if isinstance(inner, ast.Name) and inner.id == "_" and node.attr in params:
+                used.add(node.attr)
+                return ast.copy_location(ast.Name(node.attr, ast.Load()), node)
+            return self.generic_visit(node)
+
+    body = Short().visit(copy.deepcopy(lam.body))
+    if any(isinstance(n, ast.Name) and n.id == "_" for n in ast.walk(body)):
+        return None
+    return body, tuple(sorted(used))
 
 
 def _is_deal(decorator: ast.Call) -> bool:

@@ -222,3 +222,36 @@ def test_a_constructor_refutation_shows_the_object_it_makes() -> None:
         shown = " ".join(f"{k}={v!r}" for k, v in vars(made).items())
         assert verdict.reason is not None and verdict.reason.startswith(f"`{cls}(")
         assert f"makes an object ({shown})" in verdict.reason, verdict.reason
+
+
+DEAL_SHORT = '''
+import deal
+
+@deal.pre(lambda _: _.a > 0)
+@deal.pre(validator=lambda _: _.b >= _.a)
+def gap(a: int, b: int) -> int:
+    """post: __return__ >= 0"""
+    return b - a
+
+@deal.pre(lambda _: _.a >= 0)
+def gap_bad(a: int, b: int) -> int:
+    """post: __return__ >= 0"""
+    return b - a
+
+@deal.pre(lambda _: len(_) > 0)
+def whole(xs: list) -> int:
+    """post: __return__ >= 0"""
+    return 0
+'''
+
+
+def test_deal_short_validators_read_the_arguments_as_attributes() -> None:
+    """deal gives a validator whose one parameter is `_` the call's arguments as attributes
+    (and takes the validator by keyword too): `_.a` is the parameter `a`."""
+    found = {v.function: v for v in verdicts(DEAL_SHORT, timeout=10.0) if v.kind == "post"}
+    assert found["gap"].status == "proved", found["gap"]
+    refuted = found["gap_bad"]
+    assert refuted.status == "refuted" and holds(DEAL_SHORT.replace("@deal", "# "), refuted)
+    assert refuted.counterexample is not None
+    assert refuted.counterexample["args"]["a"] >= 0  # type: ignore[index]  # the precondition
+    assert found["whole"].status == "unknown" and "`_`" in (found["whole"].reason or "")
