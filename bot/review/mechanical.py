@@ -71,6 +71,7 @@ _CONDITION_LINES = frozenset(
     ["if", "elif", "else", "while", "for", "assert", "except", "catch", "case", "match", "switch"]
 )
 _CONTROL_OPS = frozenset(["&&", "||", "!", "==", "!=", "===", "!==", "<", ">", "<=", ">=", "?"])
+MATCH_CELLS = 64 * 64  # removed x added tokens aligned by SequenceMatcher, at most
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,23 @@ def _norm(line: str) -> str:
 
 
 def edit_signature(removed: list[str], added: list[str]) -> tuple[tuple[str, ...], ...] | None:
-    """What the edit does, independent of where: the token-level changes in order."""
+    """What the edit does, independent of where: the token-level changes in order.
+
+    SequenceMatcher is cubic in the worst case (an 800-term sum whose names all change took
+    minutes), so past MATCH_CELLS the common ends are cut off, and a middle still too large
+    is one change: two such hunks repeat each other only when their whole edits are equal."""
+    if len(removed) * len(added) > MATCH_CELLS:
+        start = 0
+        while start < min(len(removed), len(added)) and removed[start] == added[start]:
+            start += 1
+        end = 0
+        limit = min(len(removed), len(added)) - start
+        while end < limit and removed[-1 - end] == added[-1 - end]:
+            end += 1
+        removed = removed[start : len(removed) - end]
+        added = added[start : len(added) - end]
+        if len(removed) * len(added) > MATCH_CELLS:
+            return ((*removed, "→", *added),)
     matcher = difflib.SequenceMatcher(a=removed, b=added, autojunk=False)
     changes = tuple(
         (*removed[i1:i2], "→", *added[j1:j2])

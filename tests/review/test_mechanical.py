@@ -102,3 +102,18 @@ def test_thousands_of_hunks_repeat_in_linear_time() -> None:
     edits = [HunkText(("m.py", i), (f"v{i} = f(a)",), (f"v{i} = f(a, b)",)) for i in range(8000)]
     found = classify(edits)
     assert len(found) == 7999 and all(m.repeat_of == ("m.py", 0) for m in found.values())
+
+
+def test_large_edits_repeat_each_other_only_when_the_whole_edit_is_equal() -> None:
+    # Past the alignment budget the edit is one change (the common ends cut off).
+    from bot.review.mechanical import edit_signature
+
+    old = ["x", "="] + [t for i in range(100) for t in (f"a{i}", "+")] + ["end"]
+    new = ["x", "="] + [t for i in range(100) for t in (f"b{i}", "+")] + ["end"]
+    assert edit_signature(old, new) == ((*old[2:-2], "→", *new[2:-2]),)  # ends: "+ end"
+    assert edit_signature(["y", *old[1:]], ["y", *new[1:]]) == edit_signature(old, new)
+    assert edit_signature(old, [*new[:-2], "-", "end"]) != edit_signature(old, new)
+    # Small edits are aligned token by token: one insertion, wherever it is.
+    assert edit_signature(["f", "(", "a", ")"], ["f", "(", "a", ",", "b", ")"]) == (
+        ("→", ",", "b"),
+    )
