@@ -327,6 +327,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
             file=sys.stderr,
             flush=True,
         )
-    from bot.bench.verify_figures import figures
+    from bot.bench.verify_figures import figures, summary
 
-    return figures(records, peer)
+    out = figures(records, peer)
+    print(summary(out), file=sys.stderr, flush=True)  # the figures as a table, beside the JSON
+    return out

@@ -179,3 +179,40 @@ def figures(records: list[dict[str, Any]], peer: bool) -> dict[str, Any]:
     if tuned:
         out["tuning"] = _split(tuned, peer)
     return out
+
+
+def summary(figures_: dict[str, Any]) -> str:
+    """The figures as a reviewer reads them: per split, redline beside CrossHair, then the
+    unknown table (largest first) and the verdict share per construct."""
+    lines = []
+    for split, f in figures_.items():
+        ours, theirs, bugs = f["redline"], f.get("crosshair"), f["mutants"]
+        lines.append(f"== {split}: {f['files']} files, {f['conditions']} conditions")
+        rows = [
+            ("buggy versions found", bugs["found_by_redline"], bugs.get("found_by_crosshair")),
+            ("refuted on the originals", ours["refuted_on_originals"], None),
+            ("proved", ours["proved"], None),
+            ("unknown", ours["unknown"], None),
+            ("seconds", ours["seconds"], None),
+        ]
+        if theirs is not None:
+            peer = (None, "refuted_on_originals", "proved", None, "seconds")
+            rows = [
+                (n, a, b if k is None else theirs[k])
+                for (n, a, b), k in zip(rows, peer, strict=True)
+            ]
+        lines.append(f"  {'':28} {'redline':>9} {'CrossHair':>10}")
+        for name, a, b in rows:
+            lines.append(f"  {name:28} {a!s:>9} {'' if b is None else b!s:>10}")
+        lines.append(f"  buggy versions: {bugs['total']}")
+        if theirs is not None:
+            lines.append(f"  CrossHair could not import {theirs['could_not_import']} of the files")
+        lines.append(
+            f"  functions with every condition decided: {f['functions']['share_all_decided']}"
+        )
+        lines.append("  unknown, by what stopped it:")
+        lines += [f"    {n:5} {what}" for what, n in f["unknown_table"].items()]
+        lines.append("  verdict share per construct (functions decided / functions):")
+        shares = f["per_construct"].items()
+        lines += [f"    {c['decided']:3}/{c['functions']:<3} {tag}" for tag, c in shares]
+    return "\n".join(lines)
