@@ -12,10 +12,13 @@ REDLINE_BENCH_VERIFY_PEER=0 (skip CrossHair), REDLINE_BENCH_VERIFY_FILES=N (per 
 from __future__ import annotations
 
 import ast
+import contextlib
+import ctypes
 import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -234,6 +237,12 @@ def _verdict(v: Any) -> dict[str, Any]:
     }
 
 
+def _dies_with_the_bench() -> None:
+    """CrossHair runs the code it checks: it must not go on when the bench is killed."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PDEATHSIG
+
+
 def run_crosshair(path: Path, root: Path, neutral: Path) -> dict[str, Any]:
     """CrossHair in its own process, from a neutral working folder, with a cap per file."""
     from bot.bench.verify import parse_crosshair
@@ -254,6 +263,7 @@ def run_crosshair(path: Path, root: Path, neutral: Path) -> dict[str, Any]:
             check=False,
             cwd=neutral,
             env=env,
+            preexec_fn=_dies_with_the_bench,
         )
 
         output = proc.stdout + proc.stderr
