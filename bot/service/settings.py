@@ -85,6 +85,8 @@ def _number(low: float, high: float, whole: bool = False) -> Callable[[str, str]
             raise ConfigError(f"{name} must be a number, got {value!r}") from None
         if not low <= number <= high:
             raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        if whole and not number.is_integer():  # int() would quietly round 2.5 attempts to 2
+            raise ConfigError(f"{name} must be a whole number, got {value!r}")
         return int(number) if whole else number
 
     return parse
@@ -112,7 +114,13 @@ def _private_key(name: str, value: str) -> Secret:
     path = Path(value).expanduser()
     if not path.is_file():
         raise ConfigError(f"{name} must be PEM text or the path of a PEM file")
-    return Secret(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name}: cannot read {path} as PEM text: {exc}") from None
+    if "BEGIN" not in text:  # not a key: say so at start-up, not at the first GitHub call
+        raise ConfigError(f"{name} must be PEM text or the path of a PEM file; {path} is not")
+    return Secret(text)
 
 
 def _digits(name: str, value: str) -> str:

@@ -28,6 +28,7 @@ BAD: list[tuple[str, str, str]] = [
     ("LEASE_SECONDS", "nan", "must be between"),
     ("MAX_ATTEMPTS", "0", "must be between 1 and 100, got '0'"),
     ("MAX_ATTEMPTS", "101", "must be between 1 and 100"),
+    ("MAX_ATTEMPTS", "2.5", "must be a whole number, got '2.5'"),  # was read as 2
     ("RETRY_BASE_SECONDS", "-1", "must be between 0 and 3600"),
     ("POLL_SECONDS", "0", "must be between 0.01 and 60"),
     ("VISIBILITY_TIMEOUT", "inf", "must be between 1 and 86400"),
@@ -164,3 +165,23 @@ def test_secrets_never_show_in_the_settings_or_their_description() -> None:
     assert describe(settings) == {"store": "db:5432/redline", "queue": "cache:6379/0"}
     assert isinstance(settings.api_token, Secret) and settings.api_token.reveal() == "api-token-3"
     assert settings.api_token.matches("api-token-3") and not settings.api_token.matches("api")
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"\xff\xfe not text", "cannot read"),  # was a UnicodeDecodeError traceback
+        (b"ghp_a token, not a key\n", "is not"),  # was accepted, to fail at the first call
+    ],
+    ids=["not-utf8", "not-pem"],
+)
+def test_a_private_key_file_that_is_no_pem_is_refused_at_start(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
+    key = tmp_path / "key.pem"
+    key.write_bytes(content)
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"REDLINE_GITHUB_APP_ID": "1", "REDLINE_GITHUB_PRIVATE_KEY": str(key)})
+    message = str(refused.value)
+    assert message.startswith("REDLINE_GITHUB_PRIVATE_KEY") and says in message
+    assert "\n" not in message and "ghp_a" not in message
