@@ -85,7 +85,7 @@ def _number(low: float, high: float, whole: bool = False) -> Callable[[str, str]
             raise ConfigError(f"{name} must be a number, got {value!r}") from None
         if not low <= number <= high:
             raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-        if whole and not number.is_integer():  # int() would quietly round 2.5 attempts to 2
+        if whole and not number.is_integer():  # int() would quietly cut 2.5 attempts to 2
             raise ConfigError(f"{name} must be a whole number, got {value!r}")
         return int(number) if whole else number
 
