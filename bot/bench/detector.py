@@ -348,14 +348,19 @@ def added_file(path: str, text: str) -> FileDiff:
 def code_lines(text: str) -> list[int]:
     """Lines that hold code (no blank, comment or docstring lines): the candidates."""
     out = []
-    in_doc = False
+    closing = ""  # the quotes that end the docstring we are in
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
+        if closing:
+            # A docstring can close at the end of a line of text (`... text."""`).
+            if closing in stripped:
+                closing = ""
+            continue
         if stripped.startswith(('"""', "'''")):
             if not (len(stripped) > 3 and stripped.endswith(stripped[:3])):
-                in_doc = not in_doc
+                closing = stripped[:3]
             continue
-        if in_doc or not stripped or stripped.startswith("#"):
+        if not stripped or stripped.startswith("#"):
             continue
         out.append(number)
     return out
