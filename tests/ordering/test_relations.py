@@ -214,3 +214,22 @@ def test_a_review_reads_unchanged_package_inits_to_resolve_reexports() -> None:
     outcome = review(parse_diff(patch), tree, Config(), [])
     assert [f.diff.path for f in outcome.files] == ["pkg/models.py", "app/user.py"]
     assert outcome.files[1].reason == "uses `Box` from `models.py`"
+
+
+def test_risk_and_groups_never_pull_a_use_ahead_of_its_definition() -> None:
+    # A chain util -> service -> api across two packages, the users far riskier than the
+    # definitions, and a risky unrelated file: preferences order only what relations leave free.
+    util = "def clean(value):\n    return value.strip()\n"
+    service = "from core.util import clean\n\n\ndef handle(x):\n    return clean(x)\n"
+    api = "from web.service import handle\n\n\ndef route(x):\n    return handle(x)\n"
+    items = [
+        item("web/api.py", api, {5}, risk=0.95),
+        item("web/service.py", service, {5}, risk=0.9),
+        item("core/util.py", util, {2}, risk=0.05),
+        item("other/job.py", "LIMIT = 3\n", risk=0.8),
+    ]
+    plan = plan_order(items)
+    paths = [f.path for f in plan.files]
+    assert paths.index("core/util.py") < paths.index("web/service.py") < paths.index("web/api.py")
+    chain = {"core/util.py", "web/service.py", "web/api.py"}
+    assert any(chain <= set(g.paths) for g in plan.groups)  # one group, not split
