@@ -114,11 +114,65 @@ def fix_dict(fix: Fix) -> dict[str, Any]:
     }
 
 
-def to_document(review: Review, lines: bool = False) -> dict[str, Any]:
-    clamp = heat_clamp(review) if lines else 1.0
+def _coverage(review: Review) -> dict[str, Any]:
+    return {
+        "files_reviewed": review.files_reviewed,
+        "files_skipped": [{"path": s.path, "reason": s.reason} for s in review.skipped],
+        "notes": [{"path": n.path, "note": n.reason} for n in review.notes],
+        "findings_below_threshold": review.suppressed,
+        "suppressions": [
+            {
+                "path": s.path,
+                "line": s.line,
+                "marker": s.marker,
+                "rule": s.rule,
+                "honoured": s.honoured,
+                "reason": s.reason,
+            }
+            for s in review.suppressions
+        ],
+    }
+
+
+def _analyzers(review: Review) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": r.name,
+            "version": r.version,
+            "ms": r.ms,
+            "status": r.status,
+            **({"detail": r.detail} if r.detail else {}),
+        }
+        for r in review.analyzers
+    ]
+
+
+def _verification(review: Review) -> dict[str, Any]:
     counts = {"proved": 0, "refuted": 0, "unknown": 0}
     for verdict in review.verdicts:
         counts[verdict.status] += 1
+    return {
+        **counts,
+        "conditions": [
+            {
+                "path": v.path,
+                "function": v.function,
+                "line": v.line,
+                "kind": v.kind,
+                "condition": v.condition,
+                "status": v.status,
+                "reason": v.reason,
+                "counterexample": v.counterexample,
+                "ms": v.ms,
+            }
+            for v in review.verdicts
+        ],
+    }
+
+
+def to_document(review: Review, lines: bool = False) -> dict[str, Any]:
+    # The keys are inserted in the order the golden documents (and clients diffing them) expect.
+    clamp = heat_clamp(review) if lines else 1.0
     document: dict[str, Any] = {
         "version": VERSION,
         "tool": {"name": "redline", "version": __version__},
@@ -133,34 +187,10 @@ def to_document(review: Review, lines: bool = False) -> dict[str, Any]:
             "reasons": list(review.gate.reasons),
             "fail_on": review.gate.fail_on,
         },
-        "coverage": {
-            "files_reviewed": review.files_reviewed,
-            "files_skipped": [{"path": s.path, "reason": s.reason} for s in review.skipped],
-            "notes": [{"path": n.path, "note": n.reason} for n in review.notes],
-            "findings_below_threshold": review.suppressed,
-            "suppressions": [
-                {
-                    "path": s.path,
-                    "line": s.line,
-                    "marker": s.marker,
-                    "rule": s.rule,
-                    "honoured": s.honoured,
-                    "reason": s.reason,
-                }
-                for s in review.suppressions
-            ],
-        },
-        "analyzers": [
-            {
-                "name": r.name,
-                "version": r.version,
-                "ms": r.ms,
-                "status": r.status,
-                **({"detail": r.detail} if r.detail else {}),
-            }
-            for r in review.analyzers
-        ],
+        "coverage": _coverage(review),
+        "analyzers": _analyzers(review),
     }
+    # Fixes appear once the engine took part, even when it offered none (an empty list says so).
     if review.fixes or review.fixes_dropped or any(r.name == "engine" for r in review.analyzers):
         document["fixes"] = [fix_dict(f) for f in review.fixes]
         document["coverage"]["fixes_dropped"] = [
@@ -168,23 +198,7 @@ def to_document(review: Review, lines: bool = False) -> dict[str, Any]:
             for d in review.fixes_dropped
         ]
     if review.verdicts:
-        document["verification"] = {
-            **counts,
-            "conditions": [
-                {
-                    "path": v.path,
-                    "function": v.function,
-                    "line": v.line,
-                    "kind": v.kind,
-                    "condition": v.condition,
-                    "status": v.status,
-                    "reason": v.reason,
-                    "counterexample": v.counterexample,
-                    "ms": v.ms,
-                }
-                for v in review.verdicts
-            ],
-        }
+        document["verification"] = _verification(review)
     return document
 
 

@@ -41,70 +41,74 @@ def _new_side_line(review: Review, finding: Finding) -> int:
     return 1
 
 
-def to_sarif(review: Review) -> dict[str, Any]:
-    rules: list[dict[str, Any]] = []
-    index: dict[str, int] = {}
-    results = []
-    for finding in review.findings:
-        rule_id = _rule_id(finding)
-        if rule_id not in index:
-            index[rule_id] = len(rules)
-            precision = next(p for t, p in _PRECISION if finding.score >= t)
-            first_sentence = finding.message.split(". ")[0].rstrip(".") + "."
-            rules.append(
+def _rule(finding: Finding, rule_id: str) -> dict[str, Any]:
+    """The rule's entry, described by the first finding of it (SARIF lists each rule once)."""
+    precision = next(p for t, p in _PRECISION if finding.score >= t)
+    first_sentence = finding.message.split(". ")[0].rstrip(".") + "."
+    return {
+        "id": rule_id,
+        "name": _rule_name(rule_id),
+        "shortDescription": {"text": f"{finding.source}: {finding.rule}"},
+        "fullDescription": {"text": first_sentence},
+        "help": {"text": finding.message},
+        "defaultConfiguration": {"level": _LEVEL[finding.severity]},
+        "properties": {"tags": [finding.source], "precision": precision},
+    }
+
+
+def _fixes(finding: Finding, suggestion: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "description": {"text": "Suggested replacement"},
+            "artifactChanges": [
                 {
-                    "id": rule_id,
-                    "name": _rule_name(rule_id),
-                    "shortDescription": {"text": f"{finding.source}: {finding.rule}"},
-                    "fullDescription": {"text": first_sentence},
-                    "help": {"text": finding.message},
-                    "defaultConfiguration": {"level": _LEVEL[finding.severity]},
-                    "properties": {"tags": [finding.source], "precision": precision},
-                }
-            )
-        line = _new_side_line(review, finding)
-        end = line if finding.side == "old" else max(finding.end_line, line)
-        result: dict[str, Any] = {
-            "ruleId": rule_id,
-            "ruleIndex": index[rule_id],
-            "level": _LEVEL[finding.severity],
-            "message": {"text": finding.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": line, "endLine": end},
-                    }
-                }
-            ],
-            "partialFingerprints": {"redline/v1": finding.fingerprint},
-            "properties": {
-                "score": round(finding.score, 3),
-                "source": finding.source,
-                "side": finding.side,
-            },
-        }
-        if finding.suggestion is not None and finding.side == "new":
-            result["fixes"] = [
-                {
-                    "description": {"text": "Suggested replacement"},
-                    "artifactChanges": [
+                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "replacements": [
                         {
-                            "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
-                            "replacements": [
-                                {
-                                    "deletedRegion": {
-                                        "startLine": finding.line,
-                                        "endLine": finding.end_line,
-                                    },
-                                    "insertedContent": {"text": finding.suggestion},
-                                }
-                            ],
+                            "deletedRegion": {
+                                "startLine": finding.line,
+                                "endLine": finding.end_line,
+                            },
+                            "insertedContent": {"text": suggestion},
                         }
                     ],
                 }
-            ]
-        results.append(result)
+            ],
+        }
+    ]
+
+
+def _result(review: Review, finding: Finding, rule_index: int) -> dict[str, Any]:
+    line = _new_side_line(review, finding)
+    end = line if finding.side == "old" else max(finding.end_line, line)
+    result: dict[str, Any] = {
+        "ruleId": _rule_id(finding),
+        "ruleIndex": rule_index,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": line, "endLine": end},
+                }
+            }
+        ],
+        "partialFingerprints": {"redline/v1": finding.fingerprint},
+        "properties": {
+            "score": round(finding.score, 3),
+            "source": finding.source,
+            "side": finding.side,
+        },
+    }
+    # A removed line has no text on the new side to replace.
+    if finding.suggestion is not None and finding.side == "new":
+        result["fixes"] = _fixes(finding, finding.suggestion)
+    return result
+
+
+def _invocation(review: Review) -> dict[str, Any]:
+    """The run's invocation, with a notification for each analyzer that did not run cleanly."""
     notifications = [
         {
             "level": "warning" if run.status == "skipped" else "error",
@@ -119,6 +123,19 @@ def to_sarif(review: Review) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
+    return invocation
+
+
+def to_sarif(review: Review) -> dict[str, Any]:
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    results = []
+    for finding in review.findings:
+        rule_id = _rule_id(finding)
+        if rule_id not in index:
+            index[rule_id] = len(rules)
+            rules.append(_rule(finding, rule_id))
+        results.append(_result(review, finding, index[rule_id]))
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -133,7 +150,7 @@ def to_sarif(review: Review) -> dict[str, Any]:
                         "rules": rules,
                     }
                 },
-                "invocations": [invocation],
+                "invocations": [_invocation(review)],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }

@@ -154,17 +154,8 @@ def _finding(console: _Lines, finding: Finding, file: ReviewFile | None) -> None
             console.line(Text(f"          | {replacement}", style="green"), cut=True)
 
 
-def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> None:
-    console = _Lines(
-        Console(
-            file=out,
-            force_terminal=color,
-            no_color=color is False,
-            width=120,
-            highlight=False,
-            soft_wrap=False,
-        )
-    )
+def _head(console: _Lines, review: Review) -> None:
+    """The one-line verdict, then the suggested reading order with each file's reason."""
     status = (
         Text("FAILED", style="bold red")
         if review.gate.failed
@@ -183,62 +174,91 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         line.append(file.diff.path, style="bold" if not file.skipped else "dim")
         line.append(f"  {file.reason}", style="dim" if file.skipped else "")
         console.line(line)
+
+
+def _heat_clamp(review: Review) -> float:
+    """The 95th percentile of line heat over the review: hotter lines all look hottest, so one
+    outlier does not grey out the rest."""
     values = sorted(v for f in review.files for h in f.hunks for _, v in h.line_heat)
-    clamp = values[int(0.95 * (len(values) - 1))] if values else 1.0
-    by_path: dict[str, list[Finding]] = {}
-    for finding in review.findings:
-        by_path.setdefault(finding.path, []).append(finding)
-    shown: set[tuple[str, int]] = set()  # hunks shown in full so far: "above" means these
-    for number, file in enumerate(review.files, start=1):
-        console.line(Text())
-        title = Text(f"━━ {number}. {file.diff.path}", style="bold magenta")
-        if file.diff.old_path and file.diff.old_path != file.diff.path:
-            title.append(f" (from {file.diff.old_path})", style="magenta")
-        title.append(f"  [{file.diff.status}]", style="dim")
-        console.line(title)
-        console.line(Text(f"   {file.reason}", style="italic"))
-        if file.skipped:
-            console.line(Text(f"   skipped: {file.skipped}", style="dim"))
+    return values[int(0.95 * (len(values) - 1))] if values else 1.0
+
+
+def _skim_run_length(hunks: Sequence[ScoredHunk], index: int) -> int:
+    """How many hunks from `index` on are skims of one repeated edit (same note and origin)."""
+    hunk = hunks[index]
+    run = 1
+    while (
+        hunk.attention == "skim"
+        and index + run < len(hunks)
+        and hunks[index + run].attention == "skim"
+        and hunks[index + run].note == hunk.note
+        and hunks[index + run].repeat_of == hunk.repeat_of
+    ):
+        run += 1
+    return run
+
+
+def _hunks(console: _Lines, file: ReviewFile, clamp: float, shown: set[tuple[str, int]]) -> None:
+    """A file's hunks; `shown` (hunks shown in full so far, what "above" means) is updated."""
+    index = 0
+    while index < len(file.hunks):
+        hunk = file.hunks[index]
+        if hunk.repeat_of is not None and hunk.repeat_of not in shown:
+            # A repeat whose edit no hunk above shows: show this one, collapse the rest.
+            shown.update({hunk.repeat_of, (file.diff.path, hunk.hunk.index)})
+            _hunk(console, hunk, clamp, expand=hunk.attention == "skim")
+            index += 1
             continue
-        index = 0
-        while index < len(file.hunks):
-            hunk = file.hunks[index]
-            if hunk.repeat_of is not None and hunk.repeat_of not in shown:
-                # A repeat whose edit no hunk above shows: show this one, collapse the rest.
-                shown.update({hunk.repeat_of, (file.diff.path, hunk.hunk.index)})
-                _hunk(console, hunk, clamp, expand=hunk.attention == "skim")
-                index += 1
-                continue
-            if hunk.attention != "skim":
-                shown.add((file.diff.path, hunk.hunk.index))
-            run = 1
-            while (
-                hunk.attention == "skim"
-                and index + run < len(file.hunks)
-                and file.hunks[index + run].attention == "skim"
-                and file.hunks[index + run].note == hunk.note
-                and file.hunks[index + run].repeat_of == hunk.repeat_of
-            ):
-                run += 1
-            if run > 1:
-                _skim_run(console, file.hunks[index : index + run])
-            else:
-                _hunk(console, hunk, clamp)
-            index += run
-        for finding in by_path.get(file.diff.path, []):
-            _finding(console, finding, file)
+        if hunk.attention != "skim":
+            shown.add((file.diff.path, hunk.hunk.index))
+        run = _skim_run_length(file.hunks, index)
+        if run > 1:
+            _skim_run(console, file.hunks[index : index + run])
+        else:
+            _hunk(console, hunk, clamp)
+        index += run
+
+
+def _file(
+    console: _Lines,
+    number: int,
+    file: ReviewFile,
+    findings: Sequence[Finding],
+    clamp: float,
+    shown: set[tuple[str, int]],
+) -> None:
     console.line(Text())
-    if review.verdicts:
-        counts = {"proved": 0, "refuted": 0, "unknown": 0}
-        for verdict in review.verdicts:
-            counts[verdict.status] += 1
-        console.line(
-            Text(
-                f"Contracts: {counts['proved']} proved, {counts['refuted']} refuted, "
-                f"{counts['unknown']} not checked",
-                style="bold",
-            )
+    title = Text(f"━━ {number}. {file.diff.path}", style="bold magenta")
+    if file.diff.old_path and file.diff.old_path != file.diff.path:
+        title.append(f" (from {file.diff.old_path})", style="magenta")
+    title.append(f"  [{file.diff.status}]", style="dim")
+    console.line(title)
+    console.line(Text(f"   {file.reason}", style="italic"))
+    if file.skipped:
+        console.line(Text(f"   skipped: {file.skipped}", style="dim"))
+        return
+    _hunks(console, file, clamp, shown)
+    for finding in findings:
+        _finding(console, finding, file)
+
+
+def _contracts(console: _Lines, review: Review) -> None:
+    if not review.verdicts:
+        return
+    counts = {"proved": 0, "refuted": 0, "unknown": 0}
+    for verdict in review.verdicts:
+        counts[verdict.status] += 1
+    console.line(
+        Text(
+            f"Contracts: {counts['proved']} proved, {counts['refuted']} refuted, "
+            f"{counts['unknown']} not checked",
+            style="bold",
         )
+    )
+
+
+def _coverage(console: _Lines, review: Review) -> None:
+    """What was reviewed and what was not (skips, per-file notes), then how each analyzer ran."""
     coverage = Text(f"Coverage: {review.files_reviewed} files reviewed", style="dim")
     for skipped in review.skipped:
         coverage.append(f"; skipped {skipped.path} ({skipped.reason})", style="dim")
@@ -254,6 +274,9 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         style="dim",
     )
     console.line(runs)
+
+
+def _gate(console: _Lines, review: Review) -> None:
     if review.gate.failed:
         console.line(
             Text(
@@ -263,4 +286,29 @@ def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> 
         )
     else:
         console.line(Text(f"Gate passed (fail-on {review.gate.fail_on})", style="bold green"))
+
+
+def render_terminal(review: Review, out: IO[str], color: bool | None = None) -> None:
+    console = _Lines(
+        Console(
+            file=out,
+            force_terminal=color,
+            no_color=color is False,
+            width=120,
+            highlight=False,
+            soft_wrap=False,
+        )
+    )
+    _head(console, review)
+    clamp = _heat_clamp(review)
+    by_path: dict[str, list[Finding]] = {}
+    for finding in review.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    shown: set[tuple[str, int]] = set()
+    for number, file in enumerate(review.files, start=1):
+        _file(console, number, file, by_path.get(file.diff.path, []), clamp, shown)
+    console.line(Text())
+    _contracts(console, review)
+    _coverage(console, review)
+    _gate(console, review)
     console.flush()
