@@ -104,7 +104,7 @@ def test_a_hunk_outside_the_text_is_not_scored(model: EntropyModel) -> None:
 
 
 def test_a_long_hunk_is_scored_in_pieces_over_all_its_tokens(model: EntropyModel) -> None:
-    body = "".join(f"    value_{i} = compute(value_{i - 1}, {i})\n" for i in range(1, 80))
+    body = "".join(f"    value_{i} = compute(value_{i - 1}, {i})\n" for i in range(1, 40))
     text = "def long():\n    value_0 = 0\n" + body
     last = text.count("\n")
     hunk = HunkInput(("l.py", 0), 3, last, frozenset(range(3, last + 1)), ())
