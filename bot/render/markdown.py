@@ -76,10 +76,10 @@ def attention_map(review: Review, limit: int = 60) -> list[str]:
                 risk = "" if hunk.risk is None else f"{hunk.risk:.2f}"
                 entropy = "" if hunk.entropy is None else f"{hunk.entropy:.1f}"
                 where = escape.code(file.diff.path, table=True)
-                rows.append(
-                    f"| {where} | {_span(hunk)} | {_ATTENTION[hunk.attention]} "
-                    f"| {risk} | {entropy} |"
-                )
+                level = _ATTENTION[hunk.attention]
+                if hunk.note:  # why a mechanical-looking hunk is read, and that it repeats
+                    level += f" — {escape.cell(hunk.note)}"
+                rows.append(f"| {where} | {_span(hunk)} | {level} | {risk} | {entropy} |")
     out = ["### Attention map", ""]
     if rows:
         rows.sort(key=lambda r: "scrutinize" not in r)

@@ -103,6 +103,10 @@ def _hunk(console: _Lines, hunk: ScoredHunk, clamp: float, expand: bool = False)
         return
     if expand:
         console.line(Text(f"    ▸ {hunk.note}: shown once, its repeats collapse", style="dim"))
+    elif hunk.note:
+        # A hunk kept to read although it looks mechanical (a repeat touching a condition, a
+        # flagged reformat): the note says why, and that it repeats.
+        console.line(Text(f"    ▸ {hunk.note}", style="italic"))
     heat = dict(hunk.line_heat)
     bright = hunk.attention == "scrutinize"
     for count, line in enumerate(h.lines):

@@ -262,3 +262,17 @@ def test_merge_folds_every_analyzer_into_one_score() -> None:
     assert "touches code marked dangerous" in merged.reasons
     empty = merge("m.py", 2, [])
     assert (empty.risk, empty.entropy, empty.flags, empty.reasons) == (None, None, frozenset(), ())
+
+
+def test_the_terminal_and_markdown_say_why_repeats_touching_a_condition_are_read() -> None:
+    # The `if timeout:` bug at three sites: each shown in full, each note saying it repeats.
+    buggy = SITES.replace("    if timeout is not None:\n", "    if timeout:\n")
+    terminal, markdown = _review({"m.py": SITES}, {"m.py": buggy})
+    assert terminal.count("+     if timeout:") == 3
+    assert "collapsed" not in terminal
+    first = terminal.index("▸ the same edit repeats in 2 other hunks; it touches a condition")
+    second = terminal.index("▸ repeats the edit at m.py:2 (3 in all); it touches a condition")
+    assert first < second
+    rows = [line for line in markdown.splitlines() if line.startswith("| `m.py`")]
+    assert len(rows) == 3 and all("| read — " in row for row in rows)
+    assert "repeats the edit at m\\.py:2 \\(3 in all\\); it touches a condition" in rows[2]
