@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -103,6 +104,169 @@ def _outcome(delivery: Delivery, accepted: Accepted) -> str:
     return "record" if kind == "record" else "ignored"
 
 
+@dataclass(frozen=True)
+class _Intake:
+    """The webhook endpoints' path, one stage per method: the body under its limits, the host's
+    parser, the group-committed store, the wake-up, the acknowledgement."""
+
+    config: WebhookConfig
+    store: ServiceStore
+    publisher: Publisher
+    metrics: Metrics
+    batcher: Batcher
+    budget: BodyBudget
+
+    def refuse(self, host: str, refusal: Refusal) -> Response:
+        self.metrics.deliveries.labels(host, refusal.event, refusal.label).inc()
+        log.warning(refusal.reason, extra={"host": host, "status": refusal.status})
+        return _problem(refusal.status, refusal.reason)
+
+    async def body(self, request: Request, host: str) -> bytes | Response:
+        """The body, or the refusal that says which of its limits it broke."""
+        config = self.config
+        try:
+            return await asyncio.wait_for(
+                _read_body(request, config.max_body_bytes, self.budget), config.body_timeout
+            )
+        except TooLarge:
+            return self.refuse(host, Refusal(413, "body too large", "too-large"))
+        except BusyError:
+            return self.refuse(host, Refusal(503, "too many bodies in flight; retry", "busy"))
+        except TimeoutError:
+            return self.refuse(host, Refusal(408, "the body did not arrive in time", "timeout"))
+
+    async def store_delivery(self, delivery: Delivery) -> Accepted:
+        decision = delivery.decision
+        accepted: Accepted = await self.batcher.accept(
+            delivery.host,
+            delivery.delivery_id,
+            delivery.event,
+            delivery.action,
+            decision.spec,
+            "recorded" if decision.kind == "record" else "ignored",
+        )
+        if decision.installation and not accepted.duplicate:
+            await run_in_threadpool(
+                self.store.deliveries.record_installation, delivery.host, *decision.installation
+            )
+        return accepted
+
+    async def persist(self, host: str, delivery: Delivery) -> Accepted | Response:
+        """The stored delivery, or the answer that tells the host whether to redeliver."""
+        try:
+            return await self.store_delivery(delivery)
+        except StoreRejected as exc:
+            # This delivery alone cannot be stored (the batch was retried one by one).
+            return self.refuse(host, Refusal(400, str(exc), "bad-request", delivery.event))
+        except RedlineError as exc:
+            # Not acknowledged, so the host can redeliver; nothing was half-stored.
+            log.error("store unavailable", extra={"host": host, "error": str(exc)})
+            return _problem(503, "store unavailable; retry later")
+
+    async def wake(self, accepted: Accepted) -> None:
+        if accepted.job_id is None or accepted.outcome != "queued":
+            return
+        try:
+            await run_in_threadpool(self.publisher.publish, accepted.job_id)
+        except Exception as exc:  # the job is stored; the sweeper will publish it
+            log.warning("publish failed", extra={"job": accepted.job_id, "error": str(exc)})
+
+    def acknowledge(
+        self, host: str, delivery: Delivery, accepted: Accepted, started: float
+    ) -> Response:
+        outcome = _outcome(delivery, accepted)
+        self.metrics.deliveries.labels(host, delivery.event, outcome).inc()
+        self.metrics.ack.observe(time.perf_counter() - started)
+        log.info(
+            "delivery",
+            extra={
+                "host": host,
+                "delivery": delivery.delivery_id,
+                "event": delivery.event,
+                "outcome": outcome,
+                "reason": delivery.decision.reason,
+                "job": accepted.job_id,
+            },
+        )
+        return JSONResponse(
+            {"outcome": outcome, "reason": delivery.decision.reason, "job": accepted.job_id},
+            status_code=202,
+        )
+
+    async def receive(self, request: Request, host: str) -> Response:
+        started = time.perf_counter()
+        secret = self.config.secret_for(host)
+        if not secret:
+            return _problem(404, f"{host} webhooks are not configured")
+        if authorized_before_body(host, request.headers, secret) is False:
+            return self.refuse(host, Refusal(401, "bad or missing signature", "unauthorized"))
+        body = await self.body(request, host)
+        if isinstance(body, Response):
+            return body
+        parsed = ROUTES[host](request.headers, body, secret, self.config)
+        if isinstance(parsed, Refusal):
+            return self.refuse(host, parsed)
+        if parsed.decision.kind == "ping":
+            self.metrics.deliveries.labels(host, parsed.event, "ping").inc()
+            return JSONResponse({"ok": True})
+        accepted = await self.persist(host, parsed)
+        if isinstance(accepted, Response):
+            return accepted
+        await self.wake(accepted)
+        return self.acknowledge(host, parsed, accepted, started)
+
+    async def github(self, request: Request) -> Response:
+        return await self.receive(request, "github")
+
+    async def gitlab(self, request: Request) -> Response:
+        return await self.receive(request, "gitlab")
+
+
+@dataclass(frozen=True)
+class _Probes:
+    """Health, readiness, metrics and the review read API: the endpoints that only read."""
+
+    config: WebhookConfig
+    store: ServiceStore
+    publisher: Publisher
+    metrics: Metrics
+    checks: Mapping[str, Callable[[], bool]]
+
+    async def healthz(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(self, request: Request) -> Response:
+        state = {
+            "store": await run_in_threadpool(self.store.ping),
+            "queue": await run_in_threadpool(self.publisher.ping),
+        }
+        state.update({name: check() for name, check in self.checks.items()})
+        return JSONResponse(state, status_code=200 if all(state.values()) else 503)
+
+    async def metrics_endpoint(self, request: Request) -> Response:
+        data = await run_in_threadpool(self.metrics.render)
+        return Response(data, media_type=CONTENT_TYPE_LATEST)
+
+    async def get_review(self, request: Request) -> Response:
+        token = self.config.api_token
+        given = request.headers.get("authorization", "")
+        if not token or not given.startswith("Bearer ") or not token.matches(given[7:]):
+            return _problem(401, "a valid bearer token is required")
+        raw = request.path_params["review_id"]
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            return _problem(404, "no such review")
+        try:
+            found = await run_in_threadpool(self.store.reviews.review, int(raw))
+        except StoreError:
+            return _problem(503, "store unavailable; retry later")
+        if found is None:
+            return _problem(404, "no such review")
+        return JSONResponse(found)
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(OPENAPI)
+
+
 def create_app(
     config: WebhookConfig,
     store: ServiceStore,
@@ -113,135 +277,18 @@ def create_app(
     """`checks` are extra readiness conditions (the models being loaded, say)."""
     metrics = metrics or Metrics(lambda: store.queue.counts())
     batcher = Batcher(lambda items: store.deliveries.accept_many(items))
-    extra_checks = dict(checks or {})
     budget = BodyBudget(config.buffered_bytes)
-
-    def refuse(host: str, refusal: Refusal) -> Response:
-        metrics.deliveries.labels(host, refusal.event, refusal.label).inc()
-        log.warning(refusal.reason, extra={"host": host, "status": refusal.status})
-        return _problem(refusal.status, refusal.reason)
-
-    async def store_delivery(delivery: Delivery) -> Accepted:
-        decision = delivery.decision
-        accepted: Accepted = await batcher.accept(
-            delivery.host,
-            delivery.delivery_id,
-            delivery.event,
-            delivery.action,
-            decision.spec,
-            "recorded" if decision.kind == "record" else "ignored",
-        )
-        if decision.installation and not accepted.duplicate:
-            await run_in_threadpool(
-                store.deliveries.record_installation, delivery.host, *decision.installation
-            )
-        return accepted
-
-    async def receive(request: Request, host: str) -> Response:
-        started = time.perf_counter()
-        secret = config.secret_for(host)
-        if not secret:
-            return _problem(404, f"{host} webhooks are not configured")
-        if authorized_before_body(host, request.headers, secret) is False:
-            return refuse(host, Refusal(401, "bad or missing signature", "unauthorized"))
-        try:
-            body = await asyncio.wait_for(
-                _read_body(request, config.max_body_bytes, budget), config.body_timeout
-            )
-        except TooLarge:
-            return refuse(host, Refusal(413, "body too large", "too-large"))
-        except BusyError:
-            return refuse(host, Refusal(503, "too many bodies in flight; retry", "busy"))
-        except TimeoutError:
-            return refuse(host, Refusal(408, "the body did not arrive in time", "timeout"))
-        parsed = ROUTES[host](request.headers, body, secret, config)
-        if isinstance(parsed, Refusal):
-            return refuse(host, parsed)
-        if parsed.decision.kind == "ping":
-            metrics.deliveries.labels(host, parsed.event, "ping").inc()
-            return JSONResponse({"ok": True})
-        try:
-            accepted = await store_delivery(parsed)
-        except StoreRejected as exc:
-            # This delivery alone cannot be stored (the batch was retried one by one).
-            return refuse(host, Refusal(400, str(exc), "bad-request", parsed.event))
-        except RedlineError as exc:
-            # Not acknowledged, so the host can redeliver; nothing was half-stored.
-            log.error("store unavailable", extra={"host": host, "error": str(exc)})
-            return _problem(503, "store unavailable; retry later")
-        if accepted.job_id is not None and accepted.outcome == "queued":
-            try:
-                await run_in_threadpool(publisher.publish, accepted.job_id)
-            except Exception as exc:  # the job is stored; the sweeper will publish it
-                log.warning("publish failed", extra={"job": accepted.job_id, "error": str(exc)})
-        outcome = _outcome(parsed, accepted)
-        metrics.deliveries.labels(host, parsed.event, outcome).inc()
-        metrics.ack.observe(time.perf_counter() - started)
-        log.info(
-            "delivery",
-            extra={
-                "host": host,
-                "delivery": parsed.delivery_id,
-                "event": parsed.event,
-                "outcome": outcome,
-                "reason": parsed.decision.reason,
-                "job": accepted.job_id,
-            },
-        )
-        return JSONResponse(
-            {"outcome": outcome, "reason": parsed.decision.reason, "job": accepted.job_id},
-            status_code=202,
-        )
-
-    async def github(request: Request) -> Response:
-        return await receive(request, "github")
-
-    async def gitlab(request: Request) -> Response:
-        return await receive(request, "gitlab")
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        state = {
-            "store": await run_in_threadpool(store.ping),
-            "queue": await run_in_threadpool(publisher.ping),
-        }
-        state.update({name: check() for name, check in extra_checks.items()})
-        return JSONResponse(state, status_code=200 if all(state.values()) else 503)
-
-    async def metrics_endpoint(request: Request) -> Response:
-        data = await run_in_threadpool(metrics.render)
-        return Response(data, media_type=CONTENT_TYPE_LATEST)
-
-    async def get_review(request: Request) -> Response:
-        token = config.api_token
-        given = request.headers.get("authorization", "")
-        if not token or not given.startswith("Bearer ") or not token.matches(given[7:]):
-            return _problem(401, "a valid bearer token is required")
-        raw = request.path_params["review_id"]
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-            return _problem(404, "no such review")
-        try:
-            found = await run_in_threadpool(store.reviews.review, int(raw))
-        except StoreError:
-            return _problem(503, "store unavailable; retry later")
-        if found is None:
-            return _problem(404, "no such review")
-        return JSONResponse(found)
-
-    async def openapi(request: Request) -> Response:
-        return JSONResponse(OPENAPI)
-
+    intake = _Intake(config, store, publisher, metrics, batcher, budget)
+    probes = _Probes(config, store, publisher, metrics, dict(checks or {}))
     return Starlette(
         routes=[
-            Route("/webhooks/github", github, methods=["POST"]),
-            Route("/webhooks/gitlab", gitlab, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
-            Route("/api/reviews/{review_id}", get_review, methods=["GET"]),
-            Route("/openapi.json", openapi, methods=["GET"]),
+            Route("/webhooks/github", intake.github, methods=["POST"]),
+            Route("/webhooks/gitlab", intake.gitlab, methods=["POST"]),
+            Route("/healthz", probes.healthz, methods=["GET"]),
+            Route("/readyz", probes.readyz, methods=["GET"]),
+            Route("/metrics", probes.metrics_endpoint, methods=["GET"]),
+            Route("/api/reviews/{review_id}", probes.get_review, methods=["GET"]),
+            Route("/openapi.json", probes.openapi, methods=["GET"]),
             *page_routes(lambda: store.reviews, config.page_secret),
         ]
     )
