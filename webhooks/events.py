@@ -68,6 +68,106 @@ def _triggers(repo: str, number: int, commenter: str, comment_id: int) -> tuple[
     return (f"comment:{comment_id}", f"rerun:{repo}#{number}:{commenter}")
 
 
+def _github_installation(event: str, payload: dict[str, Any]) -> Decision:
+    installation = _int(payload, "installation", "id")
+    account = payload.get("installation", {}).get("account", {}).get("login")
+    return Decision(
+        "record",
+        f"{event} {payload.get('action')}",
+        installation=(installation, account, str(payload.get("action"))),
+    )
+
+
+def _github_pull_request(
+    payload: dict[str, Any], installation_id: int | None, review_drafts: bool
+) -> Decision:
+    action = _str(payload, "action")
+    pr = _get(payload, "pull_request")
+    if action == "edited":
+        # A retargeted pull request has a new diff; a new title or body does not.
+        changes = payload.get("changes") or {}
+        if "base" not in changes:
+            return ignore("edited without a base change")
+    elif action not in GITHUB_PR_ACTIONS:
+        return ignore(f"pull_request {action}")
+    if pr.get("draft") and not review_drafts and action != "ready_for_review":
+        return ignore("draft pull request")
+    head_repo = (pr.get("head") or {}).get("repo") or {}
+    base_repo = _str(payload, "repository", "full_name")
+    return Decision(
+        "review",
+        f"pull_request {action}",
+        JobSpec(
+            host="github",
+            repo=base_repo,
+            pr=_int(payload, "number"),
+            head_sha=_str(pr, "head", "sha"),
+            base_sha=_str(pr, "base", "sha"),
+            installation_id=installation_id,
+            payload={
+                "fork": head_repo.get("full_name") not in (None, base_repo),
+                "event": f"pull_request.{action}",
+            },
+        ),
+    )
+
+
+def _github_comment(payload: dict[str, Any], installation_id: int | None) -> Decision:
+    if payload.get("action") != "created":
+        return ignore(f"issue_comment {payload.get('action')}")
+    issue = _get(payload, "issue")
+    if not isinstance(issue, dict) or "pull_request" not in issue:
+        return ignore("comment on an issue, not a pull request")
+    command = COMMAND.search(str(_get(payload, "comment", "body")))
+    if command is None:
+        return ignore("comment without /redline review or /redline fix")
+    repo = _str(payload, "repository", "full_name")
+    number = _int(issue, "number")
+    commenter = _str(payload, "comment", "user", "login")
+    return Decision(
+        "review",
+        f"/redline {command.group(1)}",
+        JobSpec(
+            host="github",
+            repo=repo,
+            pr=number,
+            installation_id=installation_id,
+            kind="rerun",
+            payload={
+                "event": "issue_comment",
+                "commenter": commenter,
+                "command": command.group(1),
+            },
+            trigger_keys=_triggers(repo, number, commenter, _int(payload, "comment", "id")),
+        ),
+    )
+
+
+def _github_check_run(payload: dict[str, Any], installation_id: int | None) -> Decision:
+    if payload.get("action") != "rerequested":
+        return ignore(f"check_run {payload.get('action')}")
+    run = _get(payload, "check_run")
+    if run.get("name") not in (None, "redline"):
+        return ignore("check run of another app")
+    prs = run.get("pull_requests") or []
+    if not prs:
+        return ignore("check run without a pull request")
+    return Decision(
+        "review",
+        "check_run rerequested",
+        JobSpec(
+            host="github",
+            repo=_str(payload, "repository", "full_name"),
+            pr=_int(prs[0], "number"),
+            head_sha=_str(run, "head_sha"),
+            base_sha=(prs[0].get("base") or {}).get("sha"),
+            installation_id=installation_id,
+            kind="rerun",
+            payload={"event": "check_run.rerequested"},
+        ),
+    )
+
+
 def github(
     event: str, payload: Any, *, review_drafts: bool = False, bot_logins: tuple[str, ...] = ()
 ) -> Decision:
@@ -76,13 +176,7 @@ def github(
     if event == "ping":
         return Decision("ping", "ping")
     if event == "installation" or event == "installation_repositories":
-        installation = _int(payload, "installation", "id")
-        account = payload.get("installation", {}).get("account", {}).get("login")
-        return Decision(
-            "record",
-            f"{event} {payload.get('action')}",
-            installation=(installation, account, str(payload.get("action"))),
-        )
+        return _github_installation(event, payload)
     sender = payload.get("sender") or {}
     if isinstance(sender, dict) and (
         sender.get("type") == "Bot" or sender.get("login") in bot_logins
@@ -90,87 +184,71 @@ def github(
         return ignore("sent by a bot")
     installation_id = _optional_int(payload, "installation", "id")
     if event == "pull_request":
-        action = _str(payload, "action")
-        pr = _get(payload, "pull_request")
-        if action == "edited":
-            changes = payload.get("changes") or {}
-            if "base" not in changes:
-                return ignore("edited without a base change")
-        elif action not in GITHUB_PR_ACTIONS:
-            return ignore(f"pull_request {action}")
-        if pr.get("draft") and not review_drafts and action != "ready_for_review":
-            return ignore("draft pull request")
-        head_repo = (pr.get("head") or {}).get("repo") or {}
-        base_repo = _str(payload, "repository", "full_name")
-        return Decision(
-            "review",
-            f"pull_request {action}",
-            JobSpec(
-                host="github",
-                repo=base_repo,
-                pr=_int(payload, "number"),
-                head_sha=_str(pr, "head", "sha"),
-                base_sha=_str(pr, "base", "sha"),
-                installation_id=installation_id,
-                payload={
-                    "fork": head_repo.get("full_name") not in (None, base_repo),
-                    "event": f"pull_request.{action}",
-                },
-            ),
-        )
+        return _github_pull_request(payload, installation_id, review_drafts)
     if event == "issue_comment":
-        if payload.get("action") != "created":
-            return ignore(f"issue_comment {payload.get('action')}")
-        issue = _get(payload, "issue")
-        if not isinstance(issue, dict) or "pull_request" not in issue:
-            return ignore("comment on an issue, not a pull request")
-        command = COMMAND.search(str(_get(payload, "comment", "body")))
-        if command is None:
-            return ignore("comment without /redline review or /redline fix")
-        repo = _str(payload, "repository", "full_name")
-        number = _int(issue, "number")
-        commenter = _str(payload, "comment", "user", "login")
-        return Decision(
-            "review",
-            f"/redline {command.group(1)}",
-            JobSpec(
-                host="github",
-                repo=repo,
-                pr=number,
-                installation_id=installation_id,
-                kind="rerun",
-                payload={
-                    "event": "issue_comment",
-                    "commenter": commenter,
-                    "command": command.group(1),
-                },
-                trigger_keys=_triggers(repo, number, commenter, _int(payload, "comment", "id")),
-            ),
-        )
+        return _github_comment(payload, installation_id)
     if event == "check_run":
-        if payload.get("action") != "rerequested":
-            return ignore(f"check_run {payload.get('action')}")
-        run = _get(payload, "check_run")
-        if run.get("name") not in (None, "redline"):
-            return ignore("check run of another app")
-        prs = run.get("pull_requests") or []
-        if not prs:
-            return ignore("check run without a pull request")
-        return Decision(
-            "review",
-            "check_run rerequested",
-            JobSpec(
-                host="github",
-                repo=_str(payload, "repository", "full_name"),
-                pr=_int(prs[0], "number"),
-                head_sha=_str(run, "head_sha"),
-                base_sha=(prs[0].get("base") or {}).get("sha"),
-                installation_id=installation_id,
-                kind="rerun",
-                payload={"event": "check_run.rerequested"},
-            ),
-        )
+        return _github_check_run(payload, installation_id)
     return ignore(f"event {event} not handled")
+
+
+def _gitlab_merge_request(payload: dict[str, Any], review_drafts: bool) -> Decision:
+    attributes = _get(payload, "object_attributes")
+    action = str(attributes.get("action") or "")
+    if action == "update" and not attributes.get("oldrev"):
+        return ignore("merge request updated without new commits")
+    if action not in ("open", "reopen", "update"):
+        return ignore(f"merge request {action or 'without action'}")
+    if (attributes.get("draft") or attributes.get("work_in_progress")) and not review_drafts:
+        return ignore("draft merge request")
+    project_id = _int(payload, "project", "id")
+    return Decision(
+        "review",
+        f"merge_request {action}",
+        JobSpec(
+            host="gitlab",
+            repo=_str(payload, "project", "path_with_namespace"),
+            pr=_int(attributes, "iid"),
+            head_sha=_str(attributes, "last_commit", "id"),
+            project_id=project_id,
+            payload={
+                "fork": attributes.get("source_project_id") not in (None, project_id),
+                "event": f"merge_request.{action}",
+            },
+        ),
+    )
+
+
+def _gitlab_note(payload: dict[str, Any]) -> Decision:
+    attributes = _get(payload, "object_attributes")
+    if attributes.get("noteable_type") != "MergeRequest":
+        return ignore("note not on a merge request")
+    command = COMMAND.search(str(attributes.get("note") or ""))
+    if command is None:
+        return ignore("note without /redline review or /redline fix")
+    mr = _get(payload, "merge_request")
+    repo = _str(payload, "project", "path_with_namespace")
+    number = _int(mr, "iid")
+    commenter = _str(payload, "user", "username")
+    return Decision(
+        "review",
+        f"/redline {command.group(1)}",
+        JobSpec(
+            host="gitlab",
+            repo=repo,
+            pr=number,
+            head_sha=(mr.get("last_commit") or {}).get("id"),
+            project_id=_int(payload, "project", "id"),
+            kind="rerun",
+            payload={
+                "event": "note",
+                "commenter": commenter,
+                "command": command.group(1),
+                "commenter_id": _optional_int(payload, "user", "id"),
+            },
+            trigger_keys=_triggers(repo, number, commenter, _int(attributes, "id")),
+        ),
+    )
 
 
 def gitlab(
@@ -183,58 +261,7 @@ def gitlab(
         return ignore("sent by a bot")
     kind = payload.get("object_kind")
     if event == "Merge Request Hook" or kind == "merge_request":
-        attributes = _get(payload, "object_attributes")
-        action = str(attributes.get("action") or "")
-        if action == "update" and not attributes.get("oldrev"):
-            return ignore("merge request updated without new commits")
-        if action not in ("open", "reopen", "update"):
-            return ignore(f"merge request {action or 'without action'}")
-        if (attributes.get("draft") or attributes.get("work_in_progress")) and not review_drafts:
-            return ignore("draft merge request")
-        project_id = _int(payload, "project", "id")
-        return Decision(
-            "review",
-            f"merge_request {action}",
-            JobSpec(
-                host="gitlab",
-                repo=_str(payload, "project", "path_with_namespace"),
-                pr=_int(attributes, "iid"),
-                head_sha=_str(attributes, "last_commit", "id"),
-                project_id=project_id,
-                payload={
-                    "fork": attributes.get("source_project_id") not in (None, project_id),
-                    "event": f"merge_request.{action}",
-                },
-            ),
-        )
+        return _gitlab_merge_request(payload, review_drafts)
     if event == "Note Hook" or kind == "note":
-        attributes = _get(payload, "object_attributes")
-        if attributes.get("noteable_type") != "MergeRequest":
-            return ignore("note not on a merge request")
-        command = COMMAND.search(str(attributes.get("note") or ""))
-        if command is None:
-            return ignore("note without /redline review or /redline fix")
-        mr = _get(payload, "merge_request")
-        repo = _str(payload, "project", "path_with_namespace")
-        number = _int(mr, "iid")
-        commenter = _str(payload, "user", "username")
-        return Decision(
-            "review",
-            f"/redline {command.group(1)}",
-            JobSpec(
-                host="gitlab",
-                repo=repo,
-                pr=number,
-                head_sha=(mr.get("last_commit") or {}).get("id"),
-                project_id=_int(payload, "project", "id"),
-                kind="rerun",
-                payload={
-                    "event": "note",
-                    "commenter": commenter,
-                    "command": command.group(1),
-                    "commenter_id": _optional_int(payload, "user", "id"),
-                },
-                trigger_keys=_triggers(repo, number, commenter, _int(attributes, "id")),
-            ),
-        )
+        return _gitlab_note(payload)
     return ignore(f"event {event or kind} not handled")
