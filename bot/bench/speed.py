@@ -43,6 +43,8 @@ SMALL_COMMIT = "3b008e1"  # "lint": 3 lines rewritten in one file
 REAL_COMMIT = "2fc653e"  # 36 files, 1,116 changed lines (hostile input, issue 13)
 CURVE = (10, 30, 100, 300, 1000, 3000, 10000)
 CURVE_ANALYZERS = "markers,detector,entropy"  # the core and the models; no subprocess tools
+# The model worker's BLAS settings (bot/analyzers/process.py), for the figures measured apart.
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TARGETS = {
     "small_cli_wall_s": 1.0,
     "small_warm_wall_ms": 300.0,
@@ -206,14 +208,19 @@ def detector_speed(data: Path) -> dict[str, Any]:
             break
     analyzer, pr = DetectorAnalyzer(), Diff(tuple(diffs))
     review(pr, MemoryTree(files), Config(), [analyzer], before=None)  # warm-up
-    start = time.perf_counter()
-    review(pr, MemoryTree(files), Config(), [analyzer], before=None)
-    seconds = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
+    outcome = review(pr, MemoryTree(files), Config(), [analyzer], before=None)
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    own = next(r.ms for r in outcome.analyzers if r.name == "detector") / 1000
     return {
         "files": len(diffs),
         "added_lines": changed,
-        "seconds": round(seconds, 3),
+        "seconds": round(seconds, 3),  # the whole review: the core's scoring and ordering too
         "changed_lines_per_second": round(changed / seconds),
+        "cpu_seconds": round(cpu_seconds, 3),
+        "changed_lines_per_cpu_second": round(changed / cpu_seconds) if cpu_seconds else None,
+        "analyzer_seconds": round(own, 3),  # the detector's own run inside it
+        "analyzer_changed_lines_per_second": round(changed / own) if own else None,
         "load": _load(),
     }
 
@@ -416,10 +423,32 @@ def _case_figures(case: Path, repeat: int) -> dict[str, Any]:
     return figures
 
 
-def run(options: BenchOptions) -> dict[str, Any]:
-    from bot.bench import entropy as entropy_bench
-    from review_models.lm.score import shared_model
+def apart(script: str) -> dict[str, Any]:
+    """A figure measured in its own process set up as the model worker is (one BLAS thread: a
+    multi-threaded BLAS spins against the other analyzers on a loaded machine); the script
+    prints its figures as JSON."""
+    result = measure([sys.executable, "-c", script], env={**os.environ, **ONE_BLAS_THREAD})
+    try:
+        figures: dict[str, Any] = json.loads(result["stdout"])
+    except ValueError:
+        return {"error": result["stderr"], "exit": result["exit"]}
+    return figures | {"process": _figures(result)}
 
+
+ENTROPY_SPEED = (
+    "import json; from bot.bench.entropy import speed; "
+    "from review_models.lm.score import shared_model; print(json.dumps(speed(shared_model())))"
+)
+
+
+def _detector_speed_script(data: Path) -> str:
+    return (
+        "import json; from pathlib import Path; from bot.bench.speed import detector_speed; "
+        f"print(json.dumps(detector_speed(Path({str(data)!r}))))"
+    )
+
+
+def run(options: BenchOptions) -> dict[str, Any]:
     results: dict[str, Any] = {"cores": os.cpu_count(), "load_at_start": _load()}
     results["startup"] = startup()
     repository = _repository()
@@ -449,9 +478,9 @@ def run(options: BenchOptions) -> dict[str, Any]:
     results["curve_linearity"] = {
         key: linearity(results["curve"], key) for key in ("review_wall_ms", "core_ms")
     }
-    results["entropy_speed"] = entropy_bench.speed(shared_model()) | {"load": _load()}
+    results["entropy_speed"] = apart(ENTROPY_SPEED)
     if data is not None:
-        results["detector_speed_real_commits"] = detector_speed(data)
+        results["detector_speed_real_commits"] = apart(_detector_speed_script(data))
     results["load_at_end"] = _load()
     results["cpu_s_of_the_bench_itself"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_utime, 2
@@ -491,7 +520,7 @@ def _met(results: dict[str, Any]) -> dict[str, bool | None]:
             commit.get("cli", {}).get("peak_tree_rss_mb"), "commit_peak_tree_rss_mb"
         ),
         "entropy_tokens_per_s": over(
-            results["entropy_speed"]["tokens_per_second"], "entropy_tokens_per_s"
+            results.get("entropy_speed", {}).get("tokens_per_second"), "entropy_tokens_per_s"
         ),
         "detector_changed_lines_per_s": over(detector, "detector_changed_lines_per_s"),
         "linear_to_10000": results.get("curve_linearity", {})
