@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from unidiff.errors import UnidiffParseError
+from unidiff.patch import Hunk as UnidiffHunk
 from unidiff.patch import PatchedFile, PatchSet
 
 from bot.core.errors import DiffParseError
@@ -184,8 +185,9 @@ def _header_values(info: str, key: str) -> str | None:
     return None
 
 
-def _file_from(patched: PatchedFile, transported_crlf: bool = False) -> FileDiff:
-    info = str(patched.patch_info or "")
+def _paths(patched: PatchedFile, info: str) -> tuple[str, str, bool]:
+    """(old path, new path, copied), from git's rename/copy headers when there are any: unidiff
+    reports a copy as a rename, and its paths are still C-quoted."""
     source = unquote_path(patched.source_file or "")
     target = unquote_path(patched.target_file or "")
     old_path = _strip_prefix(source, "a/")
@@ -195,60 +197,76 @@ def _file_from(patched: PatchedFile, transported_crlf: bool = False) -> FileDiff
     renamed_to = _header_values(info, "rename to ") or _header_values(info, "copy to ")
     if renamed_from and renamed_to:
         old_path, new_path = unquote_path(renamed_from), unquote_path(renamed_to)
+    return old_path, new_path, copied
 
-    status: FileStatus
+
+def _status(patched: PatchedFile, old_path: str, new_path: str, copied: bool) -> FileStatus:
     if patched.is_binary_file:
-        status = "binary"
-    elif patched.is_added_file or copied:
-        status = "added"
-    elif patched.is_removed_file:
-        status = "deleted"
-    elif patched.is_rename or (old_path != new_path and old_path != "/dev/null"):
-        status = "renamed"
-    else:
-        status = "modified"
+        return "binary"
+    if patched.is_added_file or copied:
+        return "added"
+    if patched.is_removed_file:
+        return "deleted"
+    if patched.is_rename or (old_path != new_path and old_path != "/dev/null"):
+        return "renamed"
+    return "modified"
+
+
+def _hunk(index: int, raw_hunk: UnidiffHunk) -> tuple[Hunk, bool, bool]:
+    """The hunk, whether any line ended in CR, and whether any line was not valid UTF-8 (such
+    bytes are replaced, so the text is lossy)."""
+    crlf = False
+    lossy = False
+    lines: list[DiffLine] = []
+    for raw_line in raw_hunk:
+        if raw_line.line_type == "\\":
+            continue
+        text = raw_line.value
+        if text.endswith("\n"):
+            text = text[:-1]
+        if text.endswith("\r"):
+            crlf = True
+            text = text[:-1]
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            lossy = True
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        kind = {"+": "add", "-": "del"}.get(raw_line.line_type, "ctx")
+        lines.append(
+            DiffLine(
+                kind,  # type: ignore[arg-type]
+                text,
+                raw_line.source_line_no if kind != "add" else None,
+                raw_line.target_line_no if kind != "del" else None,
+            )
+        )
+    hunk = Hunk(
+        index=index,
+        old_start=raw_hunk.source_start,
+        old_lines=raw_hunk.source_length,
+        new_start=raw_hunk.target_start,
+        new_lines=raw_hunk.target_length,
+        section=(raw_hunk.section_header or "").strip(),
+        lines=tuple(lines),
+    )
+    return hunk, crlf, lossy
+
+
+def _file_from(patched: PatchedFile, transported_crlf: bool = False) -> FileDiff:
+    info = str(patched.patch_info or "")
+    old_path, new_path, copied = _paths(patched, info)
+    status = _status(patched, old_path, new_path, copied)
     if (patched.is_removed_file and not patched.is_binary_file) or new_path == "/dev/null":
         new_path = old_path
-
     lossy = False
     crlf = transported_crlf
     hunks: list[Hunk] = []
     for index, raw_hunk in enumerate(patched):
-        lines: list[DiffLine] = []
-        for raw_line in raw_hunk:
-            if raw_line.line_type == "\\":
-                continue
-            text = raw_line.value
-            if text.endswith("\n"):
-                text = text[:-1]
-            if text.endswith("\r"):
-                crlf = True
-                text = text[:-1]
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                lossy = True
-                text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            kind = {"+": "add", "-": "del"}.get(raw_line.line_type, "ctx")
-            lines.append(
-                DiffLine(
-                    kind,  # type: ignore[arg-type]
-                    text,
-                    raw_line.source_line_no if kind != "add" else None,
-                    raw_line.target_line_no if kind != "del" else None,
-                )
-            )
-        hunks.append(
-            Hunk(
-                index=index,
-                old_start=raw_hunk.source_start,
-                old_lines=raw_hunk.source_length,
-                new_start=raw_hunk.target_start,
-                new_lines=raw_hunk.target_length,
-                section=(raw_hunk.section_header or "").strip(),
-                lines=tuple(lines),
-            )
-        )
+        hunk, hunk_crlf, hunk_lossy = _hunk(index, raw_hunk)
+        hunks.append(hunk)
+        crlf = crlf or hunk_crlf
+        lossy = lossy or hunk_lossy
     old_mode = _header_values(info, "old mode ") or _header_values(info, "deleted file mode ")
     new_mode = _header_values(info, "new mode ") or _header_values(info, "new file mode ")
     return FileDiff(

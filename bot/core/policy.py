@@ -204,9 +204,8 @@ def parse_config(text: str, source: str = ".redline.toml") -> Config:
         raise ConfigError(f"{source}: {exc}") from exc
 
 
-def _from_table(data: dict[str, Any]) -> Config:
-    _reject_unknown("the top level", data, _TOP)
-    config = Config()
+def _scalars(data: dict[str, Any]) -> dict[str, Any]:
+    """The top-level keys that are plain values."""
     changes: dict[str, Any] = {}
     if "paranoia" in data:
         changes["paranoia"] = _choice("paranoia", data["paranoia"], PARANOIA_LEVELS)
@@ -225,34 +224,46 @@ def _from_table(data: dict[str, Any]) -> Config:
     if "fail-closed" in data:
         value = data["fail-closed"]
         if isinstance(value, bool):
+            # `fail-closed = true` predates the levels: it meant every analyzer.
             value = "all" if value else "off"
         changes["fail_closed"] = _choice("fail-closed", value, FAIL_CLOSED)
     if "max-scan-bytes" in data:
         changes["max_scan_bytes"] = int(_number("max-scan-bytes", data["max-scan-bytes"], 1, 2**31))
-    if "markers" in data:
-        table = _table("markers", data["markers"])
-        _reject_unknown("[markers]", table, {"words", "radius", "severity"})
-        markers = Markers()
-        changes["markers"] = Markers(
-            words=_strings("markers.words", table.get("words", list(markers.words))),
-            radius=int(_number("markers.radius", table.get("radius", markers.radius), 0, 200)),
-            severity=_choice(
-                "markers.severity", table.get("severity", markers.severity), SEVERITIES
-            ),
-        )
-    if "semgrep" in data:
-        table = _table("semgrep", data["semgrep"])
-        _reject_unknown("[semgrep]", table, {"rules", "allow", "author-suppressions"})
-        changes["semgrep_rules"] = _strings("semgrep.rules", table.get("rules", []))
-        allow = _strings("semgrep.allow", table.get("allow", []))
-        for entry in allow:
-            rule, _, glob = entry.partition(":")
-            if not rule.strip() or not glob.strip():
-                raise ConfigError(f'semgrep.allow entries are "rule-id:path-glob"; got {entry!r}')
-        changes["semgrep_allow"] = allow
-        changes["semgrep_author_suppressions"] = _strings(
+    return changes
+
+
+def _markers(value: object) -> Markers:
+    table = _table("markers", value)
+    _reject_unknown("[markers]", table, {"words", "radius", "severity"})
+    markers = Markers()
+    return Markers(
+        words=_strings("markers.words", table.get("words", list(markers.words))),
+        radius=int(_number("markers.radius", table.get("radius", markers.radius), 0, 200)),
+        severity=_choice("markers.severity", table.get("severity", markers.severity), SEVERITIES),
+    )
+
+
+def _semgrep(value: object) -> dict[str, Any]:
+    table = _table("semgrep", value)
+    _reject_unknown("[semgrep]", table, {"rules", "allow", "author-suppressions"})
+    rules = _strings("semgrep.rules", table.get("rules", []))
+    allow = _strings("semgrep.allow", table.get("allow", []))
+    for entry in allow:
+        rule, _, glob = entry.partition(":")
+        if not rule.strip() or not glob.strip():
+            raise ConfigError(f'semgrep.allow entries are "rule-id:path-glob"; got {entry!r}')
+    return {
+        "semgrep_rules": rules,
+        "semgrep_allow": allow,
+        "semgrep_author_suppressions": _strings(
             "semgrep.author-suppressions", table.get("author-suppressions", [])
-        )
+        ),
+    }
+
+
+def _limits(data: dict[str, Any]) -> dict[str, Any]:
+    """`[budgets]` (seconds per analyzer, and for the whole review) and `[verify]`."""
+    changes: dict[str, Any] = {}
     if "budgets" in data:
         table = _table("budgets", data["budgets"])
         _reject_unknown("[budgets]", table, {*ANALYZERS, "review"})
@@ -264,30 +275,43 @@ def _from_table(data: dict[str, Any]) -> Config:
         _reject_unknown("[verify]", table, {"timeout", "total"})
         changes["verify_timeout"] = _number("verify.timeout", table.get("timeout", 2.0), 0.01, 600)
         changes["verify_total"] = _number("verify.total", table.get("total", 20.0), 0.01, 3600)
+    return changes
+
+
+def _override(number: int, item: object) -> Override:
+    table = _table(f"overrides #{number}", item)
+    _reject_unknown(f"[[overrides]] #{number}", table, {"paths", "paranoia", "fail-on", "disable"})
+    if "paths" not in table:
+        raise ConfigError(f"[[overrides]] #{number} needs `paths`")
+    return Override(
+        paths=_strings("overrides.paths", table["paths"]),
+        paranoia=_choice("overrides.paranoia", table["paranoia"], PARANOIA_LEVELS)
+        if "paranoia" in table
+        else None,
+        fail_on=_choice("overrides.fail-on", table["fail-on"], FAIL_ON_LEVELS)
+        if "fail-on" in table
+        else None,
+        disable=_strings("overrides.disable", table.get("disable", [])),
+    )
+
+
+def _overrides(raw: object) -> tuple[Override, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("overrides must be an array of tables ([[overrides]])")
+    return tuple(_override(number, item) for number, item in enumerate(raw, start=1))
+
+
+def _from_table(data: dict[str, Any]) -> Config:
+    # The sections are checked in this order, so a file with several mistakes always names
+    # the same one first.
+    _reject_unknown("the top level", data, _TOP)
+    changes = _scalars(data)
+    if "markers" in data:
+        changes["markers"] = _markers(data["markers"])
+    if "semgrep" in data:
+        changes.update(_semgrep(data["semgrep"]))
+    changes.update(_limits(data))
     changes.update(_tiers(data))
     if "overrides" in data:
-        raw = data["overrides"]
-        if not isinstance(raw, list):
-            raise ConfigError("overrides must be an array of tables ([[overrides]])")
-        overrides = []
-        for number, item in enumerate(raw, start=1):
-            table = _table(f"overrides #{number}", item)
-            _reject_unknown(
-                f"[[overrides]] #{number}", table, {"paths", "paranoia", "fail-on", "disable"}
-            )
-            if "paths" not in table:
-                raise ConfigError(f"[[overrides]] #{number} needs `paths`")
-            overrides.append(
-                Override(
-                    paths=_strings("overrides.paths", table["paths"]),
-                    paranoia=_choice("overrides.paranoia", table["paranoia"], PARANOIA_LEVELS)
-                    if "paranoia" in table
-                    else None,
-                    fail_on=_choice("overrides.fail-on", table["fail-on"], FAIL_ON_LEVELS)
-                    if "fail-on" in table
-                    else None,
-                    disable=_strings("overrides.disable", table.get("disable", [])),
-                )
-            )
-        changes["overrides"] = tuple(overrides)
-    return dataclasses.replace(config, **changes)
+        changes["overrides"] = _overrides(data["overrides"])
+    return dataclasses.replace(Config(), **changes)
