@@ -109,6 +109,19 @@ def comment_body(finding: Finding, anchor: Anchor, mark: str) -> str:
     return "\n".join(lines)
 
 
+def _inline_comment(finding: Finding, anchor: Anchor, mark: str) -> InlineComment:
+    return InlineComment(
+        path=finding.path,
+        line=anchor.line,
+        side=anchor.side,  # type: ignore[arg-type]
+        body=comment_body(finding, anchor, mark),
+        fingerprint=finding.fingerprint,
+        start_line=anchor.start_line,
+        old_line=anchor.old_line,
+        new_line=anchor.new_line,
+    )
+
+
 def plan(
     review: Review,
     diff: Diff,
@@ -145,19 +158,7 @@ def plan(
             inline.append((finding, anchor))
     current = {f.fingerprint for f in review.findings}
     resolved = tuple(sorted(fp for fp in already if fp not in current))
-    comments = tuple(
-        InlineComment(
-            path=f.path,
-            line=a.line,
-            side=a.side,  # type: ignore[arg-type]
-            body=comment_body(f, a, marks.mark(scope, f.fingerprint)),
-            fingerprint=f.fingerprint,
-            start_line=a.start_line,
-            old_line=a.old_line,
-            new_line=a.new_line,
-        )
-        for f, a in inline
-    )
+    comments = tuple(_inline_comment(f, a, marks.mark(scope, f.fingerprint)) for f, a in inline)
     suggested += [f.fingerprint for f, a in inline if carries_suggestion(f, a)]
     summary = summary_body(review, in_summary, resolved, truncated, link)
     event = "REQUEST_CHANGES" if event_on_failure and review.gate.failed else "COMMENT"
@@ -233,19 +234,7 @@ def summary_body(
     parts = [list(fixes)] if fixes else []
     parts += [md.reading_order(review), md.attention_map(review)]
     if in_summary:
-        rows = [
-            "### Findings not shown inline",
-            "",
-            "| | Location | Rule | Why here | Message |",
-            "|---|---|---|---|---|",
-        ]
-        for f, why in in_summary:
-            rows.append(
-                f"| {SEVERITY_ICON[f.severity]} | {escape.code(f'{f.path}:{f.line}', table=True)} "
-                f"| {escape.code(f'{f.source}/{f.rule}', table=True)} | {escape.cell(why)} "
-                f"| {escape.cell(f.message)} |"
-            )
-        parts.append([*rows, ""])
+        parts.append(_not_inline(in_summary))
     parts.append(md.findings_table(review.findings, "All findings"))
     if resolved:
         parts.append(
@@ -276,6 +265,22 @@ def summary_body(
             body += [*cut, "", "_(cut to fit the host's length limit)_", ""]
             budget -= 60
     return "\n".join(body + footer)
+
+
+def _not_inline(in_summary: list[tuple[Finding, str]]) -> list[str]:
+    rows = [
+        "### Findings not shown inline",
+        "",
+        "| | Location | Rule | Why here | Message |",
+        "|---|---|---|---|---|",
+    ]
+    for f, why in in_summary:
+        rows.append(
+            f"| {SEVERITY_ICON[f.severity]} | {escape.code(f'{f.path}:{f.line}', table=True)} "
+            f"| {escape.code(f'{f.source}/{f.rule}', table=True)} | {escape.cell(why)} "
+            f"| {escape.cell(f.message)} |"
+        )
+    return [*rows, ""]
 
 
 def gate_status(review: Review) -> GateStatus:
