@@ -191,10 +191,16 @@ class SuggestedCommits(Protocol):
         ...
 
     def push_commit(
-        self, pr: PullRequest, branch: str, files: Mapping[str, str], message: str, replace: bool
+        self,
+        pr: PullRequest,
+        branch: str,
+        files: Mapping[str, str],
+        message: str,
+        replace: str | None,
     ) -> str:
         """One commit on top of `pr.head_sha` with `files` (path -> new text) on `branch`:
-        created, or (`replace`) moved there from the commit it held. Returns the commit's sha."""
+        created, or moved there from `replace`, the commit the branch held when it was judged
+        (a branch that moved since is left alone: HostError). Returns the commit's sha."""
         ...
 
     def open_request(self, pr: PullRequest, branch: str, title: str, body: str) -> SuggestedRequest:

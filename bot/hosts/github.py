@@ -381,11 +381,17 @@ class GitHubHost:
 
     @_translate
     def push_commit(
-        self, pr: PullRequest, branch: str, files: Mapping[str, str], message: str, replace: bool
+        self,
+        pr: PullRequest,
+        branch: str,
+        files: Mapping[str, str],
+        message: str,
+        replace: str | None,
     ) -> str:
         """Blobs, a tree on the head's tree (each file keeps its mode), a commit whose parent
-        is the head, then the ref: created, or moved there (`replace`: forced, since the
-        commit it held is replaced, not built on)."""
+        is the head, then the ref: created, or moved there from `replace` (forced, since that
+        commit is replaced, not built on; refused when the branch moved since it was judged,
+        which leaves a moment's race only: the REST API has no compare-and-swap on refs)."""
         repo = self._repo(pr)
         head = repo.get_git_commit(pr.head_sha)
         modes = _modes(repo, head.tree.sha, files)
@@ -398,8 +404,10 @@ class GitHubHost:
             elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
         tree = repo.create_git_tree(elements, base_tree=head.tree)
         commit = repo.create_git_commit(message, tree, [head])
-        if replace:
+        if replace is not None:
             ref = repo.get_git_ref(f"heads/{branch}")
+            if ref.object.sha != replace:
+                raise HostError(f"GitHub: {branch} moved while redline was writing to it", False)
             ref.edit(commit.sha, force=True)
         else:
             repo.create_git_ref(f"refs/heads/{branch}", commit.sha)

@@ -340,10 +340,16 @@ class GitLabHost:
 
     @_translate
     def push_commit(
-        self, pr: PullRequest, branch: str, files: Mapping[str, str], message: str, replace: bool
+        self,
+        pr: PullRequest,
+        branch: str,
+        files: Mapping[str, str],
+        message: str,
+        replace: str | None,
     ) -> str:
-        """One commit of `update` actions started at the head (`start_sha`); `replace` forces
-        the branch, which GitLab otherwise refuses to start anew when it exists."""
+        """One commit of `update` actions started at the head (`start_sha`). With `replace` (the
+        commit the branch held when judged) the branch is forced, which GitLab otherwise
+        refuses when it exists; refused here when the branch moved since."""
         data: dict[str, Any] = {
             "branch": branch,
             "commit_message": message,
@@ -353,9 +359,12 @@ class GitLabHost:
                 for path, text in sorted(files.items())
             ],
         }
-        if replace:
+        project = self._project(pr)
+        if replace is not None:
+            if project.branches.get(branch).commit["id"] != replace:
+                raise HostError(f"GitLab: {branch} moved while redline was writing to it", False)
             data["force"] = True
-        commit = self._project(pr).commits.create(data)
+        commit = project.commits.create(data)
         return str(commit.id)
 
     @_translate

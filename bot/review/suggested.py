@@ -69,7 +69,8 @@ def _commit(
     inputs: tuple[Sequence[Fix], Mapping[str, str], Mapping[str, bytes | None], tuple[str, ...]],
 ) -> Outcome:
     branch = delivery.branch
-    existing = judge(host.branch_tip(pr, branch), pr.head_sha)
+    tip = host.branch_tip(pr, branch)
+    existing = judge(tip, pr.head_sha)
     action = decide(existing, delivery)
     if action == "foreign":
         return Outcome("foreign", delivery, action=action)
@@ -88,9 +89,8 @@ def _commit(
             delivery.sigil,
         )
     if action in ("create", "replace"):
-        host.push_commit(
-            pr, branch, dict(delivery.files), delivery.message(), replace=action == "replace"
-        )
+        replaced = tip.sha if action == "replace" and tip is not None else None
+        host.push_commit(pr, branch, dict(delivery.files), delivery.message(), replaced)
     request = host.open_request(pr, branch, request_title(delivery), request_body(delivery, target))
     closed = close_stale(host, pr, branch, stale_note(pr.head_sha, request.number, delivery.sigil))
     return Outcome("commit", delivery, request, action, closed=tuple(closed))
