@@ -238,7 +238,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
     results["real_commits"] = real_commits(data, split)
     big = synthetic_case(random.Random(5), modules, 100, max_chain=4)
     results["order_300_files_ms"] = _timing(big.items[:300])
-    huge = synthetic_case(random.Random(6), modules * 3, 260, max_chain=3)
+    huge = synthetic_case(random.Random(6), modules * 3, 340, max_chain=3)  # 1,022 files
     results["order_1000_files_ms"] = _timing(huge.items[:1000], runs=3)
     results["hunks_3000"] = _many_hunks(3000)
     results["targets"] = {

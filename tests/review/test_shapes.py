@@ -76,6 +76,10 @@ def test_the_region_is_the_innermost_run_of_whole_statements() -> None:
     assert region(tree, 4, 5) == (2, 5)  # leaves the `if`: the statements of the body
     assert region(tree, 3, 3, deep=False) == (1, 5)  # top level only: the whole function
     assert region(tree, 6, 6) == (6, 6)  # a blank line between statements: itself
+    # Found by binary search among thousands of statements; a decorator belongs to its def.
+    many = "".join(f"@wrap\ndef f{i}():\n    return {i}\n" for i in range(3000))
+    assert region(ast.parse(many), 4501, 4501) == (4501, 4503)  # f1500's decorator
+    assert region(ast.parse(many), 4503, 4504) == (4501, 4506)  # across f1500 and f1501
 
 
 def test_shape_ignores_positions_and_blanks_names_or_values_on_the_side() -> None:
