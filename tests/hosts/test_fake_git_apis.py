@@ -14,6 +14,9 @@ import gitlab
 import pytest
 from github import Auth, Github, GithubException, InputGitTreeElement
 
+from bot.core.errors import HostError
+from bot.hosts.github import GitHubHost
+from bot.hosts.gitlab import GitLabHost
 from tests.fakes.github_api import FakeGitHub, FakePull
 from tests.fakes.gitlab_api import FakeGitLab, FakeMR
 from tests.webhooks.helpers import serve_app
@@ -247,3 +250,37 @@ def test_merge_requests_into_the_source_branch(gitlab_project: tuple[FakeGitLab,
     mr.save()
     assert fake.mrs[(7, mr.iid)].state == "closed" and fake.mrs[(7, mr.iid)].description == "new"
     assert project.mergerequests.list(state="opened", source_branch="fix", get_all=True) == []
+
+
+# --- the adapters on these rules --------------------------------------------------------------
+
+
+def test_adapters_leave_a_branch_that_moved_since_it_was_judged(
+    github_repo: tuple[FakeGitHub, Any], gitlab_project: tuple[FakeGitLab, Any]
+) -> None:
+    """Between judging the branch and replacing redline's commit, someone pushed: the adapter
+    refuses to force over it (the summary gives the patch instead)."""
+    gh_fake, repo = github_repo
+    github = GitHubHost(gh_fake.base, token=gh_fake.pat, write_pause=0, retries=0)
+    pr = github.pull_request(REPO, 2)
+    first = github.push_commit(pr, "redline/fix/2-ccccccc", {"app.py": "print(3)\n"}, "m", None)
+    theirs = _commit_on(repo, first, "print(9)\n")
+    repo.get_git_ref("heads/redline/fix/2-ccccccc").edit(theirs.sha)  # a fast-forward push
+    with pytest.raises(HostError, match="moved while redline was writing"):
+        github.push_commit(pr, "redline/fix/2-ccccccc", {"app.py": "print(4)\n"}, "m", first)
+    assert gh_fake.repos[REPO].git.refs["refs/heads/redline/fix/2-ccccccc"] == theirs.sha
+    replaced = github.push_commit(
+        pr, "redline/fix/2-ccccccc", {"app.py": "print(4)\n"}, "m", theirs.sha
+    )
+    assert gh_fake.repos[REPO].git.commits[replaced].parents == (HEAD,)
+
+    gl_fake, project = gitlab_project
+    gitlab_host = GitLabHost(project.manager.gitlab.url, gl_fake.token)
+    mr = gitlab_host.pull_request("group/project", 39, project_id=7)
+    mine = gitlab_host.push_commit(
+        mr, "redline/fix/39-ccccccc", {"app.py": "print(3)\n"}, "m", None
+    )
+    project.commits.create(_update("redline/fix/39-ccccccc", "print(9)\n"))  # someone's
+    with pytest.raises(HostError, match="moved while redline was writing"):
+        gitlab_host.push_commit(mr, "redline/fix/39-ccccccc", {"app.py": "print(4)\n"}, "m", mine)
+    assert gl_fake.git.store(7).read("redline/fix/39-ccccccc", "app.py") == b"print(9)\n"
