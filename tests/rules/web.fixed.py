@@ -3,6 +3,7 @@
 import os
 import subprocess
 
+import flask
 import jinja2
 import mako.template
 import requests
@@ -135,6 +136,22 @@ def run_dev():
     app.run(host="127.0.0.1", debug=False)
     # ok: flask-debug-enabled
     app.run(host="127.0.0.1")
+
+
+def made_here():
+    site = flask.Flask(__name__)
+    # ruleid: flask-debug-enabled
+    site.debug=False
+    # ruleid: flask-debug-enabled
+    site.config["DEBUG"] = True
+    return site
+
+
+def not_an_app(state, worker):
+    # ok: flask-debug-enabled
+    state.debug = True
+    # ok: flask-debug-enabled
+    worker.run(debug=True)
 
 
 # ruleid: csrf-disabled
