@@ -19,7 +19,7 @@ from bot.core.model import DroppedFix, Finding, Fix, FixOrigin
 from engine.backends.base import Backend, Completion, Cost, Request
 from engine.prompt import END_MARK, FixPrompt, render
 from engine.region import region_for, trim
-from engine.validate import Candidate, Check, run_checks, shadow
+from engine.validate import Candidate, Check, Outcome, Shadow, run_checks, shadow
 
 MAX_ANSWER_TOKENS = 768
 
@@ -185,6 +185,115 @@ def _ask(
     return backend.complete_all([request for _, _, request in asks])
 
 
+@dataclass
+class _Gathered:
+    """What `propose` collects on its way, in order: a finding dropped at any stage keeps its
+    place among the dropped, so the review lists them as they arose."""
+
+    dropped: list[DroppedFix] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    asks: list[tuple[Finding, FixPrompt, Request]] = field(default_factory=list)
+    cuts: list[str] = field(default_factory=list)
+
+
+def _is_python(python: Mapping[str, bool] | None, path: str) -> bool:
+    return (python or {}).get(path, path.endswith(".py"))
+
+
+def _gather(
+    gathered: _Gathered,
+    finding: Finding,
+    text: str | None,
+    is_python: bool,
+    backend: Backend | None,
+    options: Options,
+) -> None:
+    """A rule's candidate for `finding`, else a request to the model, else why there is none."""
+    if text is None:
+        gathered.dropped.append(
+            _drop(finding, "-", "the file is binary, not UTF-8 or could not be read")
+        )
+        return
+    if finding.side != "new" or not 1 <= finding.line <= finding.end_line <= len(text.splitlines()):
+        gathered.dropped.append(
+            _drop(finding, "-", "the finding's lines are not in the file (it moved on)")
+        )
+        return
+    rule = rule_candidate(finding, text)
+    if rule is not None:
+        gathered.candidates.append(rule)
+        return
+    if backend is None or not options.use_model:
+        gathered.dropped.append(
+            _drop(finding, "model", "no rule knows the fix and no model is configured")
+        )
+        return
+    task = prompt_for(finding, text, is_python, options)
+    try:
+        request, made_cuts = request_for(task, backend, options)
+    except EngineError as exc:
+        gathered.dropped.append(_drop(finding, "model", str(exc)))
+        return
+    gathered.cuts.extend(made_cuts)
+    gathered.asks.append((finding, task, request))
+
+
+def _answers(gathered: _Gathered, backend: Backend) -> Cost:
+    """The model's candidates for the gathered requests, asked all at once; their cost."""
+    cost = Cost(speculation="plain")
+    for (finding, task, _), answer in zip(gathered.asks, _ask(backend, gathered.asks), strict=True):
+        if isinstance(answer, EngineError):
+            gathered.dropped.append(
+                _drop(finding, "model", f"the {backend.name} backend failed: {answer}")
+            )
+            continue
+        # The first answer's cost is taken whole: adding it to the empty plain cost would
+        # relabel a speculative backend's mode as mixed ("server").
+        cost = (
+            answer.cost
+            if cost.generated_tokens == 0 and cost.forward_passes == 0
+            else cost + answer.cost
+        )
+        made = model_candidate(finding, task, answer)
+        if isinstance(made, str):
+            gathered.dropped.append(_drop(finding, "model", made))
+        else:
+            gathered.candidates.append(made)
+    return cost
+
+
+def _shadows(
+    gathered: _Gathered, texts: Mapping[str, str | None], python: Mapping[str, bool] | None
+) -> list[Shadow]:
+    shadows = []
+    for candidate in gathered.candidates:
+        text = texts[candidate.path]
+        assert text is not None
+        try:
+            shadows.append(shadow(candidate, text, _is_python(python, candidate.path)))
+        except EngineError as exc:
+            gathered.dropped.append(_drop(candidate.finding, candidate.origin, str(exc)))
+    return shadows
+
+
+def _fix(outcome: Outcome) -> Fix:
+    c = outcome.shadow.candidate
+    return Fix(
+        c.path,
+        c.start,
+        c.end,
+        c.replacement,
+        c.original,
+        c.finding.fingerprint,
+        f"{c.finding.source}:{c.finding.rule}",
+        c.origin,
+        outcome.passed,
+        (c.start, c.end) == (c.finding.line, c.finding.end_line),
+        c.tokens,
+        c.ms,
+    )
+
+
 def propose(
     findings: Sequence[Finding],
     texts: Mapping[str, str | None],
@@ -196,95 +305,29 @@ def propose(
     """Validated fixes for `findings` (texts are the files' post-images; None: unreadable)."""
     started = time.perf_counter()
     options = options or Options()
-    dropped: list[DroppedFix] = []
-    candidates: list[Candidate] = []
-    asks: list[tuple[Finding, FixPrompt, Request]] = []
-    cuts: list[str] = []
+    gathered = _Gathered()
     for finding in findings:
         text = texts.get(finding.path)
-        is_python = (python or {}).get(finding.path, finding.path.endswith(".py"))
-        if text is None:
-            dropped.append(
-                _drop(finding, "-", "the file is binary, not UTF-8 or could not be read")
-            )
-            continue
-        if finding.side != "new" or not 1 <= finding.line <= finding.end_line <= len(
-            text.splitlines()
-        ):
-            dropped.append(
-                _drop(finding, "-", "the finding's lines are not in the file (it moved on)")
-            )
-            continue
-        rule = rule_candidate(finding, text)
-        if rule is not None:
-            candidates.append(rule)
-            continue
-        if backend is None or not options.use_model:
-            dropped.append(
-                _drop(finding, "model", "no rule knows the fix and no model is configured")
-            )
-            continue
-        task = prompt_for(finding, text, is_python, options)
-        try:
-            request, made_cuts = request_for(task, backend, options)
-        except EngineError as exc:
-            dropped.append(_drop(finding, "model", str(exc)))
-            continue
-        cuts.extend(made_cuts)
-        asks.append((finding, task, request))
+        is_python = _is_python(python, finding.path)
+        _gather(gathered, finding, text, is_python, backend, options)
     cost = Cost(speculation="plain")
-    if asks and backend is not None:
-        for (finding, task, _), answer in zip(asks, _ask(backend, asks), strict=True):
-            if isinstance(answer, EngineError):
-                dropped.append(
-                    _drop(finding, "model", f"the {backend.name} backend failed: {answer}")
-                )
-                continue
-            cost = (
-                answer.cost
-                if cost.generated_tokens == 0 and cost.forward_passes == 0
-                else cost + answer.cost
-            )
-            made = model_candidate(finding, task, answer)
-            if isinstance(made, str):
-                dropped.append(_drop(finding, "model", made))
-            else:
-                candidates.append(made)
-    shadows = []
-    for candidate in candidates:
-        text = texts[candidate.path]
-        assert text is not None
-        is_python = (python or {}).get(candidate.path, candidate.path.endswith(".py"))
-        try:
-            shadows.append(shadow(candidate, text, is_python))
-        except EngineError as exc:
-            dropped.append(_drop(candidate.finding, candidate.origin, str(exc)))
+    if gathered.asks and backend is not None:
+        cost = _answers(gathered, backend)
     fixes: list[Fix] = []
-    for outcome in run_checks(shadows, checks):
-        c = outcome.shadow.candidate
+    for outcome in run_checks(_shadows(gathered, texts, python), checks):
         if outcome.reason is not None:
-            dropped.append(_drop(c.finding, c.origin, outcome.reason))
+            c = outcome.shadow.candidate
+            gathered.dropped.append(_drop(c.finding, c.origin, outcome.reason))
             continue
-        fixes.append(
-            Fix(
-                c.path,
-                c.start,
-                c.end,
-                c.replacement,
-                c.original,
-                c.finding.fingerprint,
-                f"{c.finding.source}:{c.finding.rule}",
-                c.origin,
-                outcome.passed,
-                (c.start, c.end) == (c.finding.line, c.finding.end_line),
-                c.tokens,
-                c.ms,
-            )
-        )
+        fixes.append(_fix(outcome))
     ms = round((time.perf_counter() - started) * 1000)
-    detail = f"{len(fixes)} fixes validated, {len(dropped)} dropped"
-    if backend is not None and asks:
-        detail += f"; {len(asks)} asked of {backend.name}"
+    detail = f"{len(fixes)} fixes validated, {len(gathered.dropped)} dropped"
+    if backend is not None and gathered.asks:
+        detail += f"; {len(gathered.asks)} asked of {backend.name}"
     return Result(
-        tuple(fixes), tuple(dropped), cost, tuple(dict.fromkeys(cuts)), f"{detail} ({ms} ms)"
+        tuple(fixes),
+        tuple(gathered.dropped),
+        cost,
+        tuple(dict.fromkeys(gathered.cuts)),
+        f"{detail} ({ms} ms)",
     )

@@ -13,35 +13,71 @@ from engine.model.net import FixModel
 from engine.model.tokenizer import BYTE_CHARS, END_OF_TEXT, PATTERN, Tokenizer
 
 
-def tokenizer_json(tokenizer: Tokenizer) -> dict[str, object]:
-    """The tokenizer in the `tokenizers` library's format: our regex split, byte-level
-    alphabet, our merges in rank order."""
+def _piece_text(tokenizer: Tokenizer, token: int) -> str:
+    """A token's bytes in the byte-level alphabet (one printable character per byte)."""
+    return "".join(BYTE_CHARS[b] for b in tokenizer.piece(token))
 
-    def text(token: int) -> str:
-        return "".join(BYTE_CHARS[b] for b in tokenizer.piece(token))
 
+def _vocab(tokenizer: Tokenizer) -> dict[str, int]:
     vocab: dict[str, int] = {}
     for token in range(tokenizer.eot):
-        name = text(token)
+        name = _piece_text(tokenizer, token)
         if name in vocab:
+            # `tokenizers` keys its vocabulary by text: a repeat would lose a token id.
             raise ValueError(f"token {token} repeats token {vocab[name]}: not exportable")
         vocab[name] = token
     vocab[END_OF_TEXT] = tokenizer.eot
+    return vocab
+
+
+def _byte_level() -> dict[str, object]:
+    # No regex of its own: the split before it is ours.
+    return {
+        "type": "ByteLevel",
+        "add_prefix_space": False,
+        "trim_offsets": False,
+        "use_regex": False,
+    }
+
+
+def _end_of_text(tokenizer: Tokenizer) -> dict[str, object]:
+    return {
+        "id": tokenizer.eot,
+        "content": END_OF_TEXT,
+        "single_word": False,
+        "lstrip": False,
+        "rstrip": False,
+        "normalized": False,
+        "special": True,
+    }
+
+
+def _bpe(tokenizer: Tokenizer) -> dict[str, object]:
+    """Our merges in rank order, which is the order `tokenizers` applies them in."""
+    return {
+        "type": "BPE",
+        "dropout": None,
+        "unk_token": None,
+        "continuing_subword_prefix": None,
+        "end_of_word_suffix": None,
+        "fuse_unk": False,
+        "byte_fallback": False,
+        "ignore_merges": False,
+        "vocab": _vocab(tokenizer),
+        "merges": [
+            [_piece_text(tokenizer, a), _piece_text(tokenizer, b)] for a, b in tokenizer.merges
+        ],
+    }
+
+
+def tokenizer_json(tokenizer: Tokenizer) -> dict[str, object]:
+    """The tokenizer in the `tokenizers` library's format: our regex split, byte-level
+    alphabet, our merges in rank order."""
     return {
         "version": "1.0",
         "truncation": None,
         "padding": None,
-        "added_tokens": [
-            {
-                "id": tokenizer.eot,
-                "content": END_OF_TEXT,
-                "single_word": False,
-                "lstrip": False,
-                "rstrip": False,
-                "normalized": False,
-                "special": True,
-            }
-        ],
+        "added_tokens": [_end_of_text(tokenizer)],
         "normalizer": None,
         "pre_tokenizer": {
             "type": "Sequence",
@@ -52,33 +88,12 @@ def tokenizer_json(tokenizer: Tokenizer) -> dict[str, object]:
                     "behavior": "Isolated",
                     "invert": False,
                 },
-                {
-                    "type": "ByteLevel",
-                    "add_prefix_space": False,
-                    "trim_offsets": False,
-                    "use_regex": False,
-                },
+                _byte_level(),
             ],
         },
         "post_processor": None,
-        "decoder": {
-            "type": "ByteLevel",
-            "add_prefix_space": False,
-            "trim_offsets": False,
-            "use_regex": False,
-        },
-        "model": {
-            "type": "BPE",
-            "dropout": None,
-            "unk_token": None,
-            "continuing_subword_prefix": None,
-            "end_of_word_suffix": None,
-            "fuse_unk": False,
-            "byte_fallback": False,
-            "ignore_merges": False,
-            "vocab": vocab,
-            "merges": [[text(a), text(b)] for a, b in tokenizer.merges],
-        },
+        "decoder": _byte_level(),
+        "model": _bpe(tokenizer),
     }
 
 

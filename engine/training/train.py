@@ -96,6 +96,66 @@ def answer_loss(model: FixModel, examples: list[Example]) -> float:
     return total / max(count, 1)
 
 
+State = dict[str, float | int]  # step, elapsed, epoch, position, tokens: what a resume needs
+
+
+def _resume(
+    checkpoint: Path, model: FixModel, optimizer: torch.optim.Optimizer, log: Callable[[str], None]
+) -> State:
+    """The saved state (the model and optimizer loaded), or a fresh one without a checkpoint."""
+    state: State = {"step": 0, "elapsed": 0.0, "epoch": 0, "position": 0, "tokens": 0}
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        log(f"resumed at step {state['step']} ({state['elapsed'] / 60:.1f} min)")
+    return state
+
+
+def _learning_rate(plan: Plan, share: float) -> float:
+    """Warm-up, then cosine, on the share of the budget spent (so a resume keeps the schedule)."""
+    return plan.lr * (
+        share / plan.warmup if share < plan.warmup else 0.5 * (1 + math.cos(math.pi * share))
+    )
+
+
+def _next_batch(
+    train_set: list[Example], plan: Plan, state: State, batches: list[list[int]]
+) -> tuple[list[Example], list[list[int]]]:
+    """The next batch and the epoch's batches (reshuffled, seeded by the epoch, when one ends)."""
+    if state["position"] >= len(batches):
+        state["epoch"] = int(state["epoch"]) + 1
+        state["position"] = 0
+        batches = _batches(
+            train_set, plan.batch_tokens, random.Random(plan.seed + int(state["epoch"]))
+        )
+    batch = [train_set[i] for i in batches[int(state["position"])]]
+    state["position"] = int(state["position"]) + 1
+    return batch, batches
+
+
+def _step(model: FixModel, optimizer: torch.optim.Optimizer, batch: list[Example]) -> float:
+    loss = loss_of(model, batch)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()  # type: ignore[no-untyped-call]
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.item())
+
+
+def _figures(
+    model: FixModel, val_set: list[Example], state: State, batches: list[list[int]]
+) -> dict[str, float]:
+    return {
+        "steps": float(state["step"]),
+        "epochs": float(state["epoch"]) + float(state["position"]) / max(len(batches), 1),
+        "train_tokens": float(state["tokens"]),
+        "minutes": float(state["elapsed"]) / 60,
+        "val_answer_loss": answer_loss(model, val_set[:400]),
+    }
+
+
 def train(
     config: Config,
     train_set: list[Example],
@@ -112,13 +172,7 @@ def train(
     )
     work.mkdir(parents=True, exist_ok=True)
     checkpoint = work / "checkpoint.pt"
-    state = {"step": 0, "elapsed": 0.0, "epoch": 0, "position": 0, "tokens": 0}
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        state = saved["state"]
-        log(f"resumed at step {state['step']} ({state['elapsed'] / 60:.1f} min)")
+    state = _resume(checkpoint, model, optimizer, log)
     budget = plan.hours * 3600
     rng = random.Random(plan.seed + int(state["epoch"]))
     batches = _batches(train_set, plan.batch_tokens, rng)
@@ -129,30 +183,16 @@ def train(
         elapsed = time.monotonic() - started
         if elapsed >= budget or (plan.max_steps is not None and state["step"] >= plan.max_steps):
             break
-        share = elapsed / budget
-        lr = plan.lr * (
-            share / plan.warmup if share < plan.warmup else 0.5 * (1 + math.cos(math.pi * share))
-        )
+        lr = _learning_rate(plan, elapsed / budget)
         for group in optimizer.param_groups:
-            group["lr"] = max(lr, plan.lr * 0.02)
-        if state["position"] >= len(batches):
-            state["epoch"] = int(state["epoch"]) + 1
-            state["position"] = 0
-            batches = _batches(
-                train_set, plan.batch_tokens, random.Random(plan.seed + int(state["epoch"]))
-            )
-        batch = [train_set[i] for i in batches[int(state["position"])]]
-        state["position"] = int(state["position"]) + 1
-        loss = loss_of(model, batch)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+            group["lr"] = max(lr, plan.lr * 0.02)  # a floor: the last steps still learn
+        batch, batches = _next_batch(train_set, plan, state, batches)
+        loss = _step(model, optimizer, batch)
         state["step"] = int(state["step"]) + 1
         state["tokens"] = int(state["tokens"]) + sum(len(e.prompt) + len(e.answer) for e in batch)
         if state["step"] % 25 == 0:
             log(
-                f"step {state['step']} epoch {state['epoch']} loss {loss.item():.3f} "
+                f"step {state['step']} epoch {state['epoch']} loss {loss:.3f} "
                 f"lr {lr:.2e} {elapsed / 60:.1f} min"
             )
         if time.monotonic() - last_save > plan.checkpoint_s:
@@ -162,13 +202,7 @@ def train(
     state["elapsed"] = time.monotonic() - started
     _save(checkpoint, model, optimizer, state)
     model.eval()
-    figures = {
-        "steps": float(state["step"]),
-        "epochs": float(state["epoch"]) + float(state["position"]) / max(len(batches), 1),
-        "train_tokens": float(state["tokens"]),
-        "minutes": float(state["elapsed"]) / 60,
-        "val_answer_loss": answer_loss(model, val_set[:400]),
-    }
+    figures = _figures(model, val_set, state, batches)
     (work / "figures.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return model, figures
 
