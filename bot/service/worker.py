@@ -161,6 +161,11 @@ class Worker:
             # An unexpected exception is a bug in redline: keep its traceback, do not retry.
             reason = f"{reason}\n{traceback.format_exc(limit=8)}"
         attempts = self.settings.max_attempts if getattr(exc, "transient", False) else 1
+        # The host hears of the failure before the job leaves "running": once it is dead,
+        # anyone watching the queue may read the host's status, which must already be the
+        # failure (the claim counted this attempt in `job.attempts`).
+        if job.attempts >= attempts or isinstance(exc, HostError):
+            self._report_error(job, reason.splitlines()[0], context.fail_closed)
         state = self.store.queue.fail(
             job.id, self.id, reason, attempts, self.settings.retry_base_seconds
         )
@@ -175,8 +180,6 @@ class Worker:
                 "trace": traceback.format_exc(limit=3),
             },
         )
-        if state == "dead" or isinstance(exc, HostError):
-            self._report_error(job, reason.splitlines()[0], context.fail_closed)
         return state
 
     def _report_error(self, job: Job, reason: str, fail_closed: bool) -> None:
