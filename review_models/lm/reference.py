@@ -28,7 +28,12 @@ from review_models.lm.vocab import BOS, UNK, token_text
 def reference_scores(
     self: EntropyModel, files: Sequence[FileInput]
 ) -> dict[tuple[str, int], HunkEntropy]:
-    """The scores as the per-token dict caches give them (the fast scorer's specification)."""
+    """The scores as the per-token dict caches give them (the fast scorer's specification).
+
+    Long: a reference implementation, kept deliberately as the one per-token loop the fast
+    path in `score.py` is checked against; split up, it would no longer read as the
+    specification it is.
+    """
     lexed: list[tuple[FileInput, list[Token], list[int], list[str]]] = []
     windows: list[tuple[list[int], int]] = []
     plans: list[tuple[int, HunkInput, int, int, int]] = []  # file, hunk, lo, hi, window

@@ -95,6 +95,72 @@ class _Piece:
     added_count: int = 0
 
 
+Slot = tuple[tuple[str, int], int]  # (hunk key, index in that hunk's values)
+
+
+@dataclass
+class _Queries:
+    """The tokens whose surprisal is used, in scoring order, and where each value goes. The
+    lists are parallel (one entry per query in `rows`, `olds` and `slots`; one window per
+    piece), so they are filled together, piece by piece, and travel as one."""
+
+    intern: dict[str, int]  # token text -> the id the caches count it by
+    rows: list[tuple[int, int, int, int, float]] = field(default_factory=list)  # see _surprisal
+    olds: list[int] = field(default_factory=list)  # the removed token an added one replaces
+    windows: list[tuple[list[int], list[int]]] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    # Per hunk: (line, surprisal, on an added line, content token) for every token in range.
+    values: dict[tuple[str, int], list[tuple[int, float, bool, bool]]] = field(default_factory=dict)
+    new_content: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    spelling: dict[str, float] = field(default_factory=dict)  # factor of an unknown token
+
+    def add_piece(
+        self,
+        index: int,
+        piece: _Piece,
+        lexed: tuple[list[Token], list[int], int],
+        texts: list[str],
+        old_of: list[str | None],
+        needed: set[int],
+        vocab: Vocab,
+    ) -> None:
+        """Queue the tokens of `piece` (the `index`th) that `needed` holds; record all of them."""
+        tokens, vocab_ids, start = lexed
+        hunk = piece.hunk
+        out = self.values.setdefault(hunk.key, [])
+        seen = self.new_content.setdefault(hunk.key, [])
+        ids, first = piece.window
+        positions: list[int] = []
+        for i in range(piece.lo, piece.hi):
+            token = tokens[i]
+            on_added = token.line in hunk.added
+            old = None
+            if on_added and token.is_content:
+                old = old_of[len(seen)] if len(seen) < len(old_of) else None
+                seen.append(texts[start + i])
+            if i in needed:
+                factor = 1.0
+                if vocab_ids[i] == UNK:
+                    text = texts[start + i]
+                    if text not in self.spelling:
+                        self.spelling[text] = 2.0 ** -vocab.spelling_bits(text)
+                    factor = self.spelling[text]
+                self.rows.append((start + i, i, piece.file, index, factor))
+                self.olds.append(
+                    -1 if old is None else self.intern.setdefault(old, len(self.intern))
+                )
+                positions.append(first + i - piece.lo)
+                self.slots.append((hunk.key, len(out)))
+            out.append((token.line, float("nan"), on_added, token.is_content))
+        self.windows.append((ids, positions))
+
+    def fill(self, surprisal: np.ndarray) -> None:
+        """Put each query's surprisal in its slot."""
+        for (key, at), bits in zip(self.slots, surprisal.tolist(), strict=True):
+            line, _, on_added, is_content = self.values[key][at]
+            self.values[key][at] = (line, bits, on_added, is_content)
+
+
 class EntropyModel:
     def __init__(self, network: Network, vocab: Vocab, meta: dict[str, object]) -> None:
         self.network = network
@@ -192,11 +258,9 @@ class EntropyModel:
         replaced: dict[tuple[str, int], list[str | None]],
         removed_end: int,
     ) -> dict[tuple[str, int], HunkEntropy]:
-        """Why one long function: the arrays built here are only meaningful together (the
-        query rows, the event sets of the four caches and the mixing order of cache.py), and
-        splitting it would pass a dozen parallel arrays between the parts."""
         intern: dict[str, int] = {}
         size = len(universe.texts)
+        # The universe's texts are interned first, so their ids do not depend on the queries.
         tok = np.fromiter(
             (intern.setdefault(t, len(intern)) for t in universe.texts), np.int64, size
         )
@@ -208,56 +272,30 @@ class EntropyModel:
         diff_time = np.full(size, _NEVER, dtype=np.int64)  # when a position joins the diff cache
         diff_time[:removed_end] = -1
         edit_time = np.full(size, _NEVER, dtype=np.int64)
-        # The queries: the tokens whose surprisal is used, in scoring order.
-        rows: list[tuple[int, int, int, int, float]] = []  # see _surprisal
-        spelling: dict[str, float] = {}
-        olds: list[int] = []
-        windows: list[tuple[list[int], list[int]]] = []
-        values: dict[tuple[str, int], list[tuple[int, float, bool, bool]]] = {}
-        slots: list[tuple[tuple[str, int], int]] = []  # where each query's value goes
-        new_content: dict[tuple[str, int], list[str]] = {}
+        queries = _Queries(intern)
         needed = _needed(lexed, pieces)
         for index, piece in enumerate(pieces):
-            tokens, vocab_ids, start = lexed[piece.file]
-            hunk = piece.hunk
             span = slice(piece.added_at, piece.added_at + piece.added_count)
             diff_time[span] = piece.file
             edit_time[span] = index
-            out = values.setdefault(hunk.key, [])
-            seen = new_content.setdefault(hunk.key, [])
-            old_of = replaced[hunk.key]
-            ids, first = piece.window
-            positions: list[int] = []
-            for i in range(piece.lo, piece.hi):
-                token = tokens[i]
-                on_added = token.line in hunk.added
-                old = None
-                if on_added and token.is_content:
-                    old = old_of[len(seen)] if len(seen) < len(old_of) else None
-                    seen.append(universe.texts[start + i])
-                if i in needed[index]:
-                    factor = 1.0
-                    if vocab_ids[i] == UNK:
-                        text = universe.texts[start + i]
-                        if text not in spelling:
-                            spelling[text] = 2.0 ** -self.vocab.spelling_bits(text)
-                        factor = spelling[text]
-                    rows.append((start + i, i, piece.file, index, factor))
-                    olds.append(-1 if old is None else intern.setdefault(old, len(intern)))
-                    positions.append(first + i - piece.lo)
-                    slots.append((hunk.key, len(out)))
-                out.append((token.line, float("nan"), on_added, token.is_content))
-            windows.append((ids, positions))
-        if rows:
+            queries.add_piece(
+                index,
+                piece,
+                lexed[piece.file],
+                universe.texts,
+                replaced[piece.hunk.key],
+                needed[index],
+                self.vocab,
+            )
+        if queries.rows:
             times = (offsets, file_of, diff_time, edit_time)
-            surprisal = self._surprisal(rows, olds, windows, tok, keys, times)
-            for (key, at), bits in zip(slots, surprisal.tolist(), strict=True):
-                line, _, on_added, is_content = values[key][at]
-                values[key][at] = (line, bits, on_added, is_content)
+            queries.fill(
+                self._surprisal(queries.rows, queries.olds, queries.windows, tok, keys, times)
+            )
         removed_of = {h.key: h.removed for f in files for h in f.hunks}
         return {
-            key: _summarize(found, _changed(removed_of[key], new_content.get(key, [])))
-            for key, found in values.items()
+            key: _summarize(found, _changed(removed_of[key], queries.new_content.get(key, [])))
+            for key, found in queries.values.items()
         }
 
     def _surprisal(

@@ -29,6 +29,38 @@ def file_texts(item: corpus.SourceFile) -> list[str] | None:
     return [token_text(t) for t in lex(source)]
 
 
+def _lr_scale(step: int, steps: int, warmup: int) -> float:
+    """Linear warm-up over `warmup` steps, then a cosine decay to zero at `steps`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+
+
+def _save_checkpoint(
+    path: Path, model: CodeLM, optimizer: torch.optim.Optimizer, step: int
+) -> None:
+    torch.save(
+        {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step},
+        path,
+    )
+
+
+def _step(model: CodeLM, optimizer: torch.optim.Optimizer, chunk: torch.Tensor, lr: float) -> float:
+    """One optimizer step on `chunk` (each row: the inputs, then the next token); the loss in
+    bits per token."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    logits = model(chunk[:, :-1])
+    loss = nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), chunk[:, 1:].reshape(-1)
+    )
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()  # type: ignore[no-untyped-call]
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.detach()) / math.log(2)
+
+
 class LMTrainer:
     def __init__(self, work: Path, hours: float, seed: int = 4321, threads: int = 2) -> None:
         self.work = work
@@ -91,6 +123,17 @@ class LMTrainer:
             self.log(f"{split_name}: {total} tokens from {len(offsets) - 1} files")
         return vocab
 
+    def _resume(self, model: CodeLM, optimizer: torch.optim.Optimizer, checkpoint: Path) -> int:
+        """The step to go on from: the checkpoint's (model and optimizer loaded), or 0."""
+        if not checkpoint.exists():
+            return 0
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step = int(state["step"])
+        self.log(f"resumed at step {step}")
+        return step
+
     def train(
         self, steps: int, batch: int = 12, lr: float = 1e-3, warmup: int = 500
     ) -> CodeLM | None:
@@ -105,13 +148,8 @@ class LMTrainer:
             model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.98)
         )
         checkpoint = self.work / "lm.ckpt"
-        step = 0
-        if checkpoint.exists():
-            state = torch.load(checkpoint, weights_only=False)
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            step = state["step"]
-            self.log(f"resumed at step {step}")
+        step = self._resume(model, optimizer, checkpoint)
+        # Seeded by the step, so a resumed run does not replay the windows it already saw.
         rng = np.random.default_rng(self.seed + step)
         length = config.context + 1
         model.train()
@@ -121,23 +159,8 @@ class LMTrainer:
         while step < steps and time.monotonic() < self.deadline:
             starts = rng.integers(0, len(stream) - length, size=batch)
             chunk = torch.from_numpy(np.stack([stream[s : s + length] for s in starts]))
-            scale = (
-                (step + 1) / warmup
-                if step < warmup
-                else 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
-            )
-            for group in optimizer.param_groups:
-                group["lr"] = lr * scale
-            logits = model(chunk[:, :-1])
-            loss = nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), chunk[:, 1:].reshape(-1)
-            )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            value = _step(model, optimizer, chunk, lr * _lr_scale(step, steps, warmup))
             step += 1
-            value = float(loss.detach()) / math.log(2)
             running = value if running is None else 0.98 * running + 0.02 * value
             bar.update(1)
             if step % 50 == 0:
@@ -145,20 +168,10 @@ class LMTrainer:
             if step % 2000 == 0:
                 self.log(f"step {step}: {running:.3f} bits/token (train, no cache)")
             if time.monotonic() - last_save > 300:
-                torch.save(
-                    {
-                        "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(),
-                        "step": step,
-                    },
-                    checkpoint,
-                )
+                _save_checkpoint(checkpoint, model, optimizer, step)
                 last_save = time.monotonic()
         bar.close()
-        torch.save(
-            {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step},
-            checkpoint,
-        )
+        _save_checkpoint(checkpoint, model, optimizer, step)
         if step < steps:
             self.log(f"stopped at step {step} (time budget); rerun to resume")
             return None

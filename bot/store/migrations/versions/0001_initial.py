@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Long: a migration is one schema's DDL, frozen once released; split into helpers it
+    would invite edits to a revision that databases have already applied."""
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
