@@ -76,6 +76,7 @@ def reviewed(tmp_path: Path) -> Iterator[tuple[FakeGitHub, str]]:
         settings = Settings(
             github_webhook_secret=Secret(SECRET),
             data_dir=tmp_path / "data",
+            engine="off",  # the page is under test here, not the fix engine
             github_app_id=str(fake.app_id),
             github_private_key=Secret(private),
             github_api_url=api,
