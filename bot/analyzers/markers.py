@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.core.model import Finding, HunkScore, Severity
+from bot.core.model import FileDiff, Finding, Hunk, HunkScore, Severity
 from bot.core.ports import AnalysisRequest, AnalyzerOutput
 
 _COMMENT = r"(?:#|//|/\*|^\s*\*|--|<!--)"
@@ -111,51 +111,65 @@ class MarkersAnalyzer:
             lines = (text if text is not None else file.partial_text()).split("\n")
             markers = find_markers(lines, config.words, config.radius)
             for hunk in file.hunks:
-                hit = False
-                touched = sorted(hunk.touched_new_lines)
-                for marker in markers:
-                    inside = [n for n in touched if marker.start <= n <= marker.end]
-                    if not inside:
-                        continue
-                    hit = True
-                    findings.append(
-                        Finding(
-                            path=file.path,
-                            line=inside[0],
-                            end_line=inside[0],
-                            severity=severity,
-                            source=self.name,
-                            rule="dangerous-code",
-                            message=(
-                                f"This change touches code marked {marker.word} at line "
-                                f"{marker.line} ({marker.comment!r}): code that can do a lot of "
-                                "damage. Every change here must be read."
-                            ),
-                            score=1.0,
-                        )
-                    )
+                found = self._touching(file, hunk, markers, severity)
                 if removal is not None:
-                    for line in hunk.removed:
-                        match = removal.search(line.text)
-                        if match and line.old_no is not None:
-                            hit = True
-                            findings.append(
-                                Finding(
-                                    path=file.path,
-                                    line=line.old_no,
-                                    end_line=line.old_no,
-                                    side="old",
-                                    severity=severity,
-                                    source=self.name,
-                                    rule="dangerous-marker-removed",
-                                    message=(
-                                        f"This change removes a {match.group(1)} marker "
-                                        f"({line.text.strip()[:100]!r}): check that the code "
-                                        "it guarded is really safe now."
-                                    ),
-                                    score=1.0,
-                                )
-                            )
-                if hit:
+                    found += self._removing(file, hunk, removal, severity)
+                findings += found
+                if found:
                     scores.append(HunkScore(file.path, hunk.index, flags=frozenset({"dangerous"})))
         return AnalyzerOutput(scores=tuple(scores), findings=tuple(findings))
+
+    def _touching(
+        self, file: FileDiff, hunk: Hunk, markers: list[Marker], severity: Severity
+    ) -> list[Finding]:
+        """One finding per marked region the hunk's new lines reach, on the first line inside."""
+        found: list[Finding] = []
+        touched = sorted(hunk.touched_new_lines)
+        for marker in markers:
+            inside = [n for n in touched if marker.start <= n <= marker.end]
+            if not inside:
+                continue
+            found.append(
+                Finding(
+                    path=file.path,
+                    line=inside[0],
+                    end_line=inside[0],
+                    severity=severity,
+                    source=self.name,
+                    rule="dangerous-code",
+                    message=(
+                        f"This change touches code marked {marker.word} at line "
+                        f"{marker.line} ({marker.comment!r}): code that can do a lot of "
+                        "damage. Every change here must be read."
+                    ),
+                    score=1.0,
+                )
+            )
+        return found
+
+    def _removing(
+        self, file: FileDiff, hunk: Hunk, removal: re.Pattern[str], severity: Severity
+    ) -> list[Finding]:
+        """A removed marker comment is a finding on the old side: the guard itself went away."""
+        found: list[Finding] = []
+        for line in hunk.removed:
+            match = removal.search(line.text)
+            if match and line.old_no is not None:
+                found.append(
+                    Finding(
+                        path=file.path,
+                        line=line.old_no,
+                        end_line=line.old_no,
+                        side="old",
+                        severity=severity,
+                        source=self.name,
+                        rule="dangerous-marker-removed",
+                        message=(
+                            f"This change removes a {match.group(1)} marker "
+                            f"({line.text.strip()[:100]!r}): check that the code "
+                            "it guarded is really safe now."
+                        ),
+                        score=1.0,
+                    )
+                )
+        return found

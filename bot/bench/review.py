@@ -55,12 +55,9 @@ def make_change(
     return "".join(header_fixed), post
 
 
-def run(options: BenchOptions) -> dict[str, Any]:
-    diff_text, post = make_change()
-    diff = parse_diff(diff_text)
-    changed = diff.changed_lines
-    results: dict[str, Any] = {"files": len(diff.files), "changed_lines": changed}
-
+def _in_process(diff_text: str, post: dict[str, str]) -> dict[str, Any]:
+    """Loading the analyzers, then each phase of one review and rendering it in every format."""
+    results: dict[str, Any] = {}
     start = time.perf_counter()
     analyzers = default_analyzers()
     results["load_analyzers_ms"] = round((time.perf_counter() - start) * 1000, 1)
@@ -74,6 +71,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         render(outcome, fmt, color=False)
     timings.phases["render_all_formats"] = (time.perf_counter() - start) * 1000
     results["phases_ms"] = {k: round(v, 1) for k, v in timings.phases.items()}
+    # The core's own cost: every phase but the analyzers (which run in parallel, apart).
     heavy = {"analyzers"} | {k for k in timings.phases if k.startswith("analyzer:")}
     results["core_ms_excluding_analyzers"] = round(
         sum(v for k, v in timings.phases.items() if k not in heavy), 1
@@ -81,7 +79,11 @@ def run(options: BenchOptions) -> dict[str, Any]:
     results["analyzers"] = [
         {"name": r.name, "status": r.status, "ms": r.ms} for r in outcome.analyzers
     ]
+    return results
 
+
+def _cli(diff_text: str, post: dict[str, str]) -> tuple[float, int]:
+    """`redline review` on the change as files on disk: (wall seconds, exit code)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for path, text in post.items():
@@ -107,12 +109,19 @@ def run(options: BenchOptions) -> dict[str, Any]:
             capture_output=True,
             check=False,
         )
-        results["cli_wall_s"] = round(time.perf_counter() - start, 3)
-        results["cli_exit"] = proc.returncode
+        return round(time.perf_counter() - start, 3), proc.returncode
+
+
+def run(options: BenchOptions) -> dict[str, Any]:
+    diff_text, post = make_change()
+    diff = parse_diff(diff_text)
+    results: dict[str, Any] = {"files": len(diff.files), "changed_lines": diff.changed_lines}
+    results.update(_in_process(diff_text, post))
+    results["cli_wall_s"], results["cli_exit"] = _cli(diff_text, post)
     results["targets"] = {"cli_wall_s": 5.0, "core_ms_excluding_analyzers": 300.0}
     results["met"] = (
         results["cli_wall_s"] < 5.0
-        and proc.returncode == 0
+        and results["cli_exit"] == 0
         and results["core_ms_excluding_analyzers"] < 300.0
     )
     return results

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +104,57 @@ def run(options: BenchOptions) -> dict[str, Any]:
     return measure(options.require_data("webhooks"))
 
 
+@contextmanager
+def _served(data: Path) -> Iterator[str]:
+    """`redline serve` on a free loopback port with an empty data folder; yields its URL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REDLINE_")}
+    env.update(REDLINE_DATA_DIR=str(data), REDLINE_GITHUB_WEBHOOK_SECRET=SECRET)
+    port = _port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _stored(data: Path) -> tuple[set[int], int]:
+    """The job ids in the store the server left, and how many deliveries it recorded."""
+    store = open_store(f"sqlite:///{(data / 'redline.db').resolve()}")
+    stored = {j.id for j in store.queue.jobs(limit=10**6)}
+    deliveries = store.deliveries.count()
+    store.close()
+    return stored, deliveries
+
+
+def _latency_ms(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
+
+    return {
+        "p50": pct(0.50),
+        "p90": pct(0.90),
+        "p99": pct(0.99),
+        "max": round(ordered[-1] * 1000, 2),
+        "mean": round(statistics.mean(ordered) * 1000, 2),
+    }
+
+
 def measure(
     samples: Path, rate: float = 200.0, seconds: float = 30.0, duplicates: float = 0.1
 ) -> dict[str, Any]:
@@ -110,52 +163,19 @@ def measure(
     )
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REDLINE_")}
-        env.update(REDLINE_DATA_DIR=str(data), REDLINE_GITHUB_WEBHOOK_SECRET=SECRET)
-        port = _port()
-        url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", "0"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.time() + 30
-            while time.time() < deadline:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with _served(data) as url:
             latencies, outcomes, _queued, job_ids = asyncio.run(
                 _load(template, url, rate, seconds, duplicates)
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        store = open_store(f"sqlite:///{(data / 'redline.db').resolve()}")
-        stored = {j.id for j in store.queue.jobs(limit=10**6)}
-        deliveries = store.deliveries.count()
-        store.close()
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2)
-
+        stored, deliveries = _stored(data)
+    latency = _latency_ms(latencies)
     lost = len([j for j in job_ids if j not in stored])
     return {
         "rate_per_s": rate,
         "seconds": seconds,
         "duplicate_share": duplicates,
         "sent": int(rate * seconds),
-        "ack_latency_ms": {
-            "p50": pct(0.50),
-            "p90": pct(0.90),
-            "p99": pct(0.99),
-            "max": round(latencies[-1] * 1000, 2),
-            "mean": round(statistics.mean(latencies) * 1000, 2),
-        },
+        "ack_latency_ms": latency,
         "outcomes": outcomes,
         "deliveries_accepted": sum(
             v for k, v in outcomes.items() if not k.startswith(("error", "4", "5"))
@@ -165,5 +185,5 @@ def measure(
         "jobs_acknowledged": len(job_ids),
         "jobs_lost": lost,
         "targets": {"p99_ms": 25, "jobs_lost": 0},
-        "met": pct(0.99) <= 25 and lost == 0,
+        "met": latency["p99"] <= 25 and lost == 0,
     }
