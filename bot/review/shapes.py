@@ -133,17 +133,32 @@ def walk(tree: ast.AST) -> Iterator[ast.AST]:
 
 
 def _describe(
-    node: ast.AST, side: list[object] | None = None, names: bool = False, values: bool = False
+    node: ast.AST,
+    side: list[object] | None = None,
+    names: bool = False,
+    values: bool = False,
+    children: list[ast.AST] | None = None,
 ) -> str:
     """One node without its position or children (their counts stand for them); with names
-    or constant values blanked into `side`."""
+    or constant values blanked into `side`, and its children, in field order, into
+    `children` (one pass over the fields serves the walk too: this is the hot path)."""
     parts = [type(node).__name__]
-    for field, value in ast.iter_fields(node):
+    for field in node._fields:  # ast.iter_fields, without a generator per node
+        if not hasattr(node, field):
+            continue
+        value = getattr(node, field)
         if isinstance(value, ast.AST) or (
             isinstance(value, list) and value and isinstance(value[0], ast.AST)
         ):
             parts.append(f"{field}#{len(value) if isinstance(value, list) else 1}")
+            if children is not None:
+                if isinstance(value, ast.AST):
+                    children.append(value)
+                else:
+                    children.extend(v for v in value if isinstance(v, ast.AST))
             continue
+        if children is not None and isinstance(value, list):
+            children.extend(v for v in value if isinstance(v, ast.AST))
         blank_name = names and field in _NAME_FIELDS and isinstance(value, str)
         blank_value = values and isinstance(node, ast.Constant) and field == "value"
         if side is not None and (blank_name or blank_value):
@@ -161,8 +176,14 @@ def shape(
     """The tree as a flat pre-order list of node descriptions (no positions), iteratively;
     with names or constant values blanked and returned on the side."""
     side: list[object] = []
-    shape = [_describe(node, side, blank_names, blank_values) for node in walk(tree)]
-    return shape, side
+    out: list[str] = []
+    stack = [tree]
+    while stack:  # the pre-order of `walk`, children gathered while describing
+        node = stack.pop()
+        children: list[ast.AST] = []
+        out.append(_describe(node, side, blank_names, blank_values, children))
+        stack.extend(reversed(children))
+    return out, side
 
 
 def _control(tree: ast.AST) -> list[str]:
@@ -204,11 +225,13 @@ class Compared:
 
 
 def compare_trees(before: ast.Module, after: ast.Module, hunk: Hunk) -> Compared:
-    control = _control(before) != _control(after)
     shape_before, _ = shape(before)
     shape_after, _ = shape(after)
     if shape_before == shape_after:
         return Compared("formatting", "formatting or comments only: the code is unchanged", False)
+    # Only a change of the code can change its control (after the cheap formatting check:
+    # most hunks a review greys out are formatting, and this walk costs as much as a shape).
+    control = _control(before) != _control(after)
     changed = [line.text for line in hunk.lines if line.kind != "ctx" and line.text.strip()]
     if (
         changed
