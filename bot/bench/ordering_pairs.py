@@ -189,12 +189,18 @@ class Universe:
         return None
 
 
-def _free_uses(module: _Module, text: str) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """(line, dotted chain) for every name the file loads that is not local to its scope."""
-    try:
-        table = symtable.symtable(text, module.path, "exec")
-    except _ERRORS:
-        return
+_COMPREHENSION_SCOPES: dict[type[ast.AST], str] = {
+    ast.ListComp: "listcomp",
+    ast.SetComp: "setcomp",
+    ast.DictComp: "dictcomp",
+    ast.GeneratorExp: "genexpr",
+}
+
+
+def _child_tables(
+    table: symtable.SymbolTable,
+) -> dict[tuple[str, int], list[symtable.SymbolTable]]:
+    """Every nested symbol table by (name, line), to pair each scope node with its table."""
     children: dict[tuple[str, int], list[symtable.SymbolTable]] = defaultdict(list)
 
     def index(scope: symtable.SymbolTable) -> None:
@@ -203,40 +209,70 @@ def _free_uses(module: _Module, text: str) -> Iterator[tuple[int, tuple[str, ...
             index(child)
 
     index(table)
+    return children
+
+
+def _scope_name(node: ast.AST, stack: list[ast.AST]) -> str | None:
+    """The symbol-table name of a node that opens a scope, None for any other node.
+
+    A definition's decorators, bases, keywords and defaults are evaluated in the enclosing
+    scope, so they go back on that scope's stack."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        stack.extend(node.decorator_list)
+        if isinstance(node, ast.ClassDef):
+            stack.extend(node.bases)
+            stack.extend(k.value for k in node.keywords)
+        else:
+            stack.extend(d for d in node.args.defaults if d is not None)
+            stack.extend(d for d in node.args.kw_defaults if d is not None)
+        return node.name
+    if isinstance(node, ast.Lambda):
+        return "lambda"
+    return _COMPREHENSION_SCOPES.get(type(node))
+
+
+def _scope_table(
+    node: ast.AST, name: str, children: dict[tuple[str, int], list[symtable.SymbolTable]]
+) -> symtable.SymbolTable | None:
+    """The node's own table; a decorated definition's table may be keyed by either line."""
+    lineno = getattr(node, "lineno", 0)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        lineno = span(node)[0]
+    found = children.get((name, lineno)) or children.get((name, getattr(node, "lineno", 0)))
+    return found.pop(0) if found else None
+
+
+def _is_free(scope: symtable.SymbolTable, name: str) -> bool | None:
+    """Whether a loaded name resolves outside its scope; None when the table does not know it."""
+    try:
+        symbol = scope.lookup(name)
+    except KeyError:
+        return None
+    local = symbol.is_local() and not symbol.is_imported()
+    if scope.get_type() == "module":
+        local = False  # module-level names resolve through the module's imports
+    return not local and not symbol.is_free() and not symbol.is_parameter()
+
+
+def _free_uses(module: _Module, text: str) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(line, dotted chain) for every name the file loads that is not local to its scope."""
+    try:
+        table = symtable.symtable(text, module.path, "exec")
+    except _ERRORS:
+        return
+    children = _child_tables(table)
     scopes: list[tuple[ast.AST, symtable.SymbolTable]] = [(module.tree, table)]
     while scopes:
         root, scope = scopes.pop()
         stack = list(ast.iter_child_nodes(root))
         while stack:
             node = stack.pop()
-            name = None
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                name = node.name
-                stack.extend(node.decorator_list)
-                if isinstance(node, ast.ClassDef):
-                    stack.extend(node.bases)
-                    stack.extend(k.value for k in node.keywords)
-                else:
-                    stack.extend(d for d in node.args.defaults if d is not None)
-                    stack.extend(d for d in node.args.kw_defaults if d is not None)
-            elif isinstance(node, ast.Lambda):
-                name = "lambda"
-            elif isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
-                name = {
-                    ast.ListComp: "listcomp",
-                    ast.SetComp: "setcomp",
-                    ast.DictComp: "dictcomp",
-                    ast.GeneratorExp: "genexpr",
-                }[type(node)]
+            name = _scope_name(node, stack)
             if name is not None:
-                lineno = getattr(node, "lineno", 0)
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                    lineno = span(node)[0]
-                found = children.get((name, lineno)) or children.get(
-                    (name, getattr(node, "lineno", 0))
-                )
-                if found:
-                    scopes.append((node, found.pop(0)))
+                # A nested scope is walked later against its own table.
+                found = _scope_table(node, name, children)
+                if found is not None:
+                    scopes.append((node, found))
                 continue
             chain: list[str] = []
             current: ast.AST = node
@@ -244,14 +280,7 @@ def _free_uses(module: _Module, text: str) -> Iterator[tuple[int, tuple[str, ...
                 chain.append(current.attr)
                 current = current.value
             if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Load):
-                try:
-                    symbol = scope.lookup(current.id)
-                except KeyError:
-                    continue
-                local = symbol.is_local() and not symbol.is_imported()
-                if scope.get_type() == "module":
-                    local = False  # module-level names resolve through the module's imports
-                if not local and not symbol.is_free() and not symbol.is_parameter():
+                if _is_free(scope, current.id):
                     yield getattr(node, "lineno", 0), (current.id, *reversed(chain))
                 continue
             stack.extend(ast.iter_child_nodes(node))

@@ -135,10 +135,9 @@ def run(options: BenchOptions) -> dict[str, Any]:
     return run_examples()
 
 
-def run_examples() -> dict[str, Any]:
-    sets = file_sets()
-    report: dict[str, Any] = {"files": {}, "crosshair_cap_s": CROSSHAIR_CAP}
-    totals: dict[str, dict[str, Any]] = {
+def _empty_totals() -> dict[str, dict[str, Any]]:
+    """Per-tool counters; `seconds` is a list until `_finish_totals` turns it into figures."""
+    return {
         tool: {
             "counterexamples_on_bugs": 0,
             "refutations_on_correct": 0,
@@ -148,46 +147,72 @@ def run_examples() -> dict[str, Any]:
         }
         for tool in ("redline", "crosshair")
     }
+
+
+def _display_name(path: Path) -> str:
+    """CrossHair's files are named from `examples/` on, ours from the cases folder's parent."""
+    if "examples/" in str(path):
+        return str(path).split("examples/")[-1]
+    return str(path.relative_to(CASES.parent))
+
+
+def _add_to_total(total: dict[str, Any], kind: str, result: dict[str, Any]) -> None:
+    """A refutation counts as found on the bug set and as a false alarm on the correct set."""
+    if kind == "bugs":
+        total["counterexamples_on_bugs"] += len(result["refuted"])
+    else:
+        total["refutations_on_correct"] += len(result["refuted"])
+    total["proved"] += result["proved"]
+    total["unknown"] += result["unknown"]
+    total["seconds"].append(result["seconds"])
+
+
+def _finish_totals(totals: dict[str, dict[str, Any]]) -> None:
+    for total in totals.values():
+        seconds = total.pop("seconds")
+        total["seconds_per_file_median"] = round(statistics.median(seconds), 3) if seconds else None
+        total["seconds_total"] = round(sum(seconds), 2)
+
+
+def _per_condition_figures(per_condition: list[int]) -> dict[str, Any]:
+    """Median and p90 of redline's milliseconds per condition; None when nothing ran."""
+    if not per_condition:
+        return {"redline_ms_per_condition_median": None, "redline_ms_per_condition_p90": None}
+    return {
+        "redline_ms_per_condition_median": statistics.median(per_condition),
+        "redline_ms_per_condition_p90": sorted(per_condition)[int(0.9 * len(per_condition))],
+    }
+
+
+def run_examples() -> dict[str, Any]:
+    report: dict[str, Any] = {"files": {}, "crosshair_cap_s": CROSSHAIR_CAP}
+    totals = _empty_totals()
     missed: list[str] = []
     matched = 0
     crosshair_found = 0
     per_condition: list[int] = []
     conditions_correct = 0
-    for kind, paths in sets.items():
+    for kind, paths in file_sets().items():
         for path in paths:
             ours = run_redline(path)
             theirs = run_crosshair(path)
-            name = (
-                str(path).split("examples/")[-1]
-                if "examples/" in str(path)
-                else (str(path.relative_to(CASES.parent)))
-            )
+            name = _display_name(path)
             report["files"][name] = {"set": kind, "redline": ours, "crosshair": theirs}
             per_condition.extend(ours.pop("ms_per_condition"))
             for tool, result in (("redline", ours), ("crosshair", theirs)):
-                if "error" in result:
-                    continue
-                total = totals[tool]
-                if kind == "bugs":
-                    total["counterexamples_on_bugs"] += len(result["refuted"])
-                else:
-                    total["refutations_on_correct"] += len(result["refuted"])
-                total["proved"] += result["proved"]
-                total["unknown"] += result["unknown"]
-                total["seconds"].append(result["seconds"])
+                if "error" not in result:
+                    _add_to_total(totals[tool], kind, result)
             if kind == "correct":
                 conditions_correct += ours["conditions"]
             if kind == "bugs" and "error" not in theirs:
+                # In CrossHair's order, so `missed` reads the same as before.
                 for function in set(theirs["refuted"]):
                     crosshair_found += 1
                     if function in ours["refuted"]:
                         matched += 1
                     else:
                         missed.append(f"{name}:{function}")
-    for total in totals.values():
-        seconds = total.pop("seconds")
-        total["seconds_per_file_median"] = round(statistics.median(seconds), 3) if seconds else None
-        total["seconds_total"] = round(sum(seconds), 2)
+    _finish_totals(totals)
     report["summary"] = {
         **totals,
         "crosshair_counterexamples_also_found_by_redline": f"{matched}/{crosshair_found}",
@@ -197,12 +222,7 @@ def run_examples() -> dict[str, Any]:
             / max(1, conditions_correct),
             3,
         ),
-        "redline_ms_per_condition_median": statistics.median(per_condition)
-        if per_condition
-        else None,
-        "redline_ms_per_condition_p90": sorted(per_condition)[int(0.9 * len(per_condition))]
-        if per_condition
-        else None,
+        **_per_condition_figures(per_condition),
     }
     return report
 

@@ -131,6 +131,67 @@ def contracted(source: str) -> list[str]:
     return out
 
 
+# Call names that tag a function with the construct they stand for.
+_BUILTINS = frozenset(
+    {"all", "any", "sum", "min", "max", "len", "sorted", "enumerate", "zip", "isinstance"}
+)
+_STR_METHODS = frozenset(
+    {"split", "join", "strip", "startswith", "endswith", "replace", "lower", "upper", "format"}
+)
+_DICT_METHODS = frozenset({"get", "items", "keys", "values", "setdefault"})
+
+
+def _call_tag(node: ast.Call, function: str) -> str | None:
+    """The construct a call stands for; `function` is the caller, to tell recursion."""
+    name = ast.unparse(node.func)
+    last = name.rsplit(".", 1)[-1]
+    if name.startswith("re."):
+        return "re"
+    if last in _BUILTINS:
+        return f"builtin {last}"
+    if isinstance(node.func, ast.Attribute) and last in _STR_METHODS:
+        return "str methods"
+    if isinstance(node.func, ast.Attribute) and last in _DICT_METHODS:
+        return "dicts"
+    if last == function:
+        return "recursion"
+    return None
+
+
+def _node_tag(node: ast.AST, function: str) -> str | None:
+    """The construct one node of a function's body stands for, None for the rest."""
+    if isinstance(node, ast.For | ast.While):
+        return "loops"
+    if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
+        return "comprehensions"
+    if isinstance(node, ast.JoinedStr):
+        return "str formatting"
+    if isinstance(node, ast.Try | ast.With):
+        return "try/with"
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        return "slicing"
+    if isinstance(node, ast.Call):
+        return _call_tag(node, function)
+    return None
+
+
+def _signature_tags(spec: Any) -> set[str]:
+    """The tags read from the function's signature, its class and its contract."""
+    tags: set[str] = set()
+    hints = " ".join(ast.unparse(a.annotation) for a in spec.node.args.args if a.annotation)
+    if "Optional" in hints or "None" in hints:
+        tags.add("Optional")
+    if spec.class_node is not None:
+        tags.add("methods")
+    if spec.invariants:
+        tags.add("invariants")
+    if spec.snapshots:
+        tags.add("snapshots")
+    if any(a.annotation is None for a in spec.node.args.args if a.arg not in ("self", "cls")):
+        tags.add("unhinted parameters")
+    return tags
+
+
 def constructs(source: str) -> dict[str, set[str]]:
     """What each contracted function is written with: for the per-construct verdict share."""
     from verify.specs import extract
@@ -140,69 +201,12 @@ def constructs(source: str) -> dict[str, set[str]]:
     for spec in extract(tree, source):
         if not spec.has_contract:
             continue
-        tags: set[str] = set()
-        for node in ast.walk(spec.node):
-            if isinstance(node, ast.For | ast.While):
-                tags.add("loops")
-            elif isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
-                tags.add("comprehensions")
-            elif isinstance(node, ast.JoinedStr):
-                tags.add("str formatting")
-            elif isinstance(node, ast.Try | ast.With):
-                tags.add("try/with")
-            elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
-                tags.add("slicing")
-            elif isinstance(node, ast.Call):
-                name = ast.unparse(node.func)
-                last = name.rsplit(".", 1)[-1]
-                if name.startswith("re."):
-                    tags.add("re")
-                elif last in (
-                    "all",
-                    "any",
-                    "sum",
-                    "min",
-                    "max",
-                    "len",
-                    "sorted",
-                    "enumerate",
-                    "zip",
-                    "isinstance",
-                ):
-                    tags.add(f"builtin {last}")
-                elif isinstance(node.func, ast.Attribute) and last in (
-                    "split",
-                    "join",
-                    "strip",
-                    "startswith",
-                    "endswith",
-                    "replace",
-                    "lower",
-                    "upper",
-                    "format",
-                ):
-                    tags.add("str methods")
-                elif isinstance(node.func, ast.Attribute) and last in (
-                    "get",
-                    "items",
-                    "keys",
-                    "values",
-                    "setdefault",
-                ):
-                    tags.add("dicts")
-                elif last == spec.node.name:
-                    tags.add("recursion")
-        hints = " ".join(ast.unparse(a.annotation) for a in spec.node.args.args if a.annotation)
-        if "Optional" in hints or "None" in hints:
-            tags.add("Optional")
-        if spec.class_node is not None:
-            tags.add("methods")
-        if spec.invariants:
-            tags.add("invariants")
-        if spec.snapshots:
-            tags.add("snapshots")
-        if any(a.annotation is None for a in spec.node.args.args if a.arg not in ("self", "cls")):
-            tags.add("unhinted parameters")
+        tags = {
+            tag
+            for node in ast.walk(spec.node)
+            if (tag := _node_tag(node, spec.node.name)) is not None
+        }
+        tags |= _signature_tags(spec)
         out[spec.name] = tags or {"plain"}
     return out
 
@@ -279,6 +283,53 @@ def run_crosshair(path: Path, root: Path, neutral: Path) -> dict[str, Any]:
     return result
 
 
+def _mutant_records(
+    entry: dict[str, Any], path: Path, source: str, project: Any, peer: tuple[Path, Path] | None
+) -> list[dict[str, Any]]:
+    """Each seeded mutant of one file, written beside it and verified; `peer` is CrossHair's
+    (package root, neutral folder), None when CrossHair is skipped."""
+    out = []
+    for number, mutant in enumerate(
+        mutants(source, contracted(source), MUTANTS_PER_FILE, entry["path"])
+    ):
+        mutated = path.with_name(f"{path.stem}__mutant{number}.py")
+        mutated.write_text(mutant.source)
+        found, seconds = run_redline(mutated, mutant.source, project)
+        item: dict[str, Any] = {
+            "function": mutant.function,
+            "operator": mutant.operator,
+            "line": mutant.line,
+            "redline": found,
+            "redline_s": seconds,
+        }
+        if peer is not None:
+            item["crosshair"] = run_crosshair(mutated, *peer)
+        out.append(item)
+    return out
+
+
+def _file_record(
+    entry: dict[str, Any], copy: Path, project: Any, peer: bool, neutral: Path
+) -> dict[str, Any]:
+    """One sampled file: its constructs, both tools' verdicts, and its mutants'."""
+    path = copy / entry["path"]
+    source = path.read_text(errors="replace")
+    root = _package_root(copy, entry["path"])
+    record: dict[str, Any] = {
+        "repo": entry["repo"],
+        "path": entry["path"],
+        "held_out": entry["repo"] in HELD_OUT,
+    }
+    record["constructs"] = {k: sorted(v) for k, v in constructs(source).items()}
+    record["redline"], record["redline_s"] = run_redline(path, source, project)
+    if peer:
+        record["crosshair"] = run_crosshair(path, root, neutral)
+    record["mutants"] = _mutant_records(
+        entry, path, source, project, (root, neutral) if peer else None
+    )
+    return record
+
+
 def run(options: BenchOptions) -> dict[str, Any]:
     from verify.project import scan
 
@@ -299,36 +350,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
     }
     records = []
     for entry in chosen:
-        copy = copies[entry["repo"]]
-        path = copy / entry["path"]
-        source = path.read_text(errors="replace")
-        root = _package_root(copy, entry["path"])
-        record: dict[str, Any] = {
-            "repo": entry["repo"],
-            "path": entry["path"],
-            "held_out": entry["repo"] in HELD_OUT,
-        }
-        record["constructs"] = {k: sorted(v) for k, v in constructs(source).items()}
-        record["redline"], record["redline_s"] = run_redline(path, source, projects[entry["repo"]])
-        if peer:
-            record["crosshair"] = run_crosshair(path, root, neutral)
-        record["mutants"] = []
-        for number, mutant in enumerate(
-            mutants(source, contracted(source), MUTANTS_PER_FILE, entry["path"])
-        ):
-            mutated = path.with_name(f"{path.stem}__mutant{number}.py")
-            mutated.write_text(mutant.source)
-            found, seconds = run_redline(mutated, mutant.source, projects[entry["repo"]])
-            item: dict[str, Any] = {
-                "function": mutant.function,
-                "operator": mutant.operator,
-                "line": mutant.line,
-                "redline": found,
-                "redline_s": seconds,
-            }
-            if peer:
-                item["crosshair"] = run_crosshair(mutated, root, neutral)
-            record["mutants"].append(item)
+        repo = entry["repo"]
+        record = _file_record(entry, copies[repo], projects[repo], peer, neutral)
         records.append(record)
         # Written after every file: a run stopped by its caller's timeout keeps what it did.
         (work / "records.json").write_text(json.dumps(records, indent=1))

@@ -66,15 +66,12 @@ def _shares(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, di
     return overall, tags
 
 
-def _split(records: list[dict[str, Any]], peer: bool) -> dict[str, Any]:
-    conditions = [v for r in records for v in r["redline"]]
-    counts = Counter(v["status"] for v in conditions)
-    unknown = Counter(
-        (v.get("construct") or _guess(v.get("reason") or ""))
-        for v in conditions
-        if v["status"] == "unknown"
-    )
-    false_alarms = [
+_Mutants = list[tuple[dict[str, Any], dict[str, Any]]]
+
+
+def _false_alarms(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Refutations on the original files: the code is taken as correct, so each is a false alarm."""
+    return [
         {
             "repo": r["repo"],
             "path": r["path"],
@@ -87,6 +84,61 @@ def _split(records: list[dict[str, Any]], peer: bool) -> dict[str, Any]:
         for v in r["redline"]
         if v["status"] == "refuted"
     ]
+
+
+def _redline_figures(
+    records: list[dict[str, Any]], counts: Counter[str], conditions: int
+) -> dict[str, Any]:
+    return {
+        "proved": counts["proved"],
+        "refuted_on_originals": counts["refuted"],
+        "unknown": counts["unknown"],
+        "condition_verdict_share": round(
+            (counts["proved"] + counts["refuted"]) / max(1, conditions), 3
+        ),
+        "seconds": round(
+            sum(r["redline_s"] + sum(m["redline_s"] for m in r["mutants"]) for r in records), 1
+        ),
+    }
+
+
+def _add_crosshair(
+    out: dict[str, Any], records: list[dict[str, Any]], mutants: _Mutants, found: list[Any]
+) -> None:
+    """CrossHair's figures beside redline's, and the mutants found by either tool."""
+    theirs = [r["crosshair"] for r in records if "crosshair" in r]
+    found_peer = [
+        m
+        for r, m in mutants
+        if "crosshair" in m
+        and _crosshair_found(r.get("crosshair", {}), m["crosshair"], m["function"])
+    ]
+    either = [m for r, m in mutants if m in found or m in found_peer]
+    out["crosshair"] = {
+        "proved": sum(t.get("proved", 0) for t in theirs),
+        "refuted_on_originals": sum(len(t.get("refuted", [])) for t in theirs),
+        "could_not_import": sum(bool(t.get("import_error")) for t in theirs),
+        "capped": sum(bool(t.get("capped")) for t in theirs),
+        "found_on_mutants": len(found_peer),
+        "seconds": round(
+            sum(t.get("seconds", 0.0) for t in theirs)
+            + sum(m["crosshair"].get("seconds", 0.0) for _, m in mutants if "crosshair" in m),
+            1,
+        ),
+    }
+    out["mutants"]["found_by_crosshair"] = len(found_peer)
+    out["mutants"]["found_by_either"] = len(either)
+    out["mutants"]["redline_share_of_known_bugs"] = round(len(found) / max(1, len(either)), 3)
+
+
+def _split(records: list[dict[str, Any]], peer: bool) -> dict[str, Any]:
+    conditions = [v for r in records for v in r["redline"]]
+    counts = Counter(v["status"] for v in conditions)
+    unknown = Counter(
+        (v.get("construct") or _guess(v.get("reason") or ""))
+        for v in conditions
+        if v["status"] == "unknown"
+    )
     mutants = [(r, m) for r in records for m in r["mutants"]]
     found = [m for r, m in mutants if _found(r["redline"], m["redline"], m["function"])]
     overall, per_construct = _shares(records)
@@ -94,21 +146,11 @@ def _split(records: list[dict[str, Any]], peer: bool) -> dict[str, Any]:
         "repositories": sorted({r["repo"] for r in records}),
         "files": len(records),
         "conditions": len(conditions),
-        "redline": {
-            "proved": counts["proved"],
-            "refuted_on_originals": counts["refuted"],
-            "unknown": counts["unknown"],
-            "condition_verdict_share": round(
-                (counts["proved"] + counts["refuted"]) / max(1, len(conditions)), 3
-            ),
-            "seconds": round(
-                sum(r["redline_s"] + sum(m["redline_s"] for m in r["mutants"]) for r in records), 1
-            ),
-        },
+        "redline": _redline_figures(records, counts, len(conditions)),
         "functions": overall,
         "per_construct": per_construct,
         "unknown_table": dict(unknown.most_common(40)),
-        "refutations_on_originals": false_alarms,
+        "refutations_on_originals": _false_alarms(records),
         "mutants": {
             "total": len(mutants),
             "found_by_redline": len(found),
@@ -117,29 +159,7 @@ def _split(records: list[dict[str, Any]], peer: bool) -> dict[str, Any]:
         },
     }
     if peer:
-        theirs = [r["crosshair"] for r in records if "crosshair" in r]
-        found_peer = [
-            m
-            for r, m in mutants
-            if "crosshair" in m
-            and _crosshair_found(r.get("crosshair", {}), m["crosshair"], m["function"])
-        ]
-        either = [m for r, m in mutants if m in found or m in found_peer]
-        out["crosshair"] = {
-            "proved": sum(t.get("proved", 0) for t in theirs),
-            "refuted_on_originals": sum(len(t.get("refuted", [])) for t in theirs),
-            "could_not_import": sum(bool(t.get("import_error")) for t in theirs),
-            "capped": sum(bool(t.get("capped")) for t in theirs),
-            "found_on_mutants": len(found_peer),
-            "seconds": round(
-                sum(t.get("seconds", 0.0) for t in theirs)
-                + sum(m["crosshair"].get("seconds", 0.0) for _, m in mutants if "crosshair" in m),
-                1,
-            ),
-        }
-        out["mutants"]["found_by_crosshair"] = len(found_peer)
-        out["mutants"]["found_by_either"] = len(either)
-        out["mutants"]["redline_share_of_known_bugs"] = round(len(found) / max(1, len(either)), 3)
+        _add_crosshair(out, records, mutants, found)
     return out
 
 
