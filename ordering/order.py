@@ -11,7 +11,7 @@ a changed line)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ordering.facts import FileFacts, OrderInput, file_kind
@@ -22,6 +22,9 @@ from ordering.reasons import group_label, reason_for, short_names
 from ordering.topo import Cycle, hunk_order, order_nodes
 
 LATE = ("mechanical", "generated")
+
+# Support files and their facts (unchanged files that only help resolve names).
+_Support = tuple[list[OrderInput], list[FileFacts]]
 
 
 @dataclass(frozen=True)
@@ -126,18 +129,76 @@ def _components(
     return group_of, targets
 
 
+# The groups of files that no relation anchors to code: label and reason, in reading order.
+_LOOSE_GROUPS: dict[str, tuple[str, str]] = {
+    "~tests": ("Tests", "test changes with no changed code they exercise"),
+    "~docs": ("Documentation", "documentation, read after the code it describes"),
+    "~late": (
+        "Mechanical and generated changes",
+        "mechanical changes (reformatting, renames, moves, lockfiles, generated): skim",
+    ),
+}
+_LOOSE_RANK = {"~tests": 1, "~docs": 2, "~late": 3}
+
+
+def _preference(
+    known: frozenset[str],
+    group_of: Mapping[str, str],
+    kinds: Mapping[str, str],
+    risk: Mapping[str, float],
+    targets: Mapping[str, set[str]],
+) -> Callable[[str], tuple[object, ...]]:
+    """Preference among files no relation orders: the riskiest group first, then the rest by
+    kind; inside a group, tests as soon as their code is read, then risk, then path."""
+    group_risk: dict[str, float] = defaultdict(float)
+    group_first: dict[str, str] = {}
+    for path in sorted(known):
+        key = group_of[path]
+        group_risk[key] = max(group_risk[key], risk[path])
+        group_first.setdefault(key, path)
+
+    def preference(path: str) -> tuple[object, ...]:
+        group = group_of[path]
+        if group in _LOOSE_RANK:
+            within: tuple[object, ...] = (kinds[path] == "generated", path)
+            return (_LOOSE_RANK[group], 0.0, group_first[group], *within)
+        kind = kinds[path]
+        tested = kind == "test" and bool(targets.get(path))
+        late = kind in LATE or kind == "doc"
+        within = (0 if tested else 2 if late else 1, -risk[path], path)
+        return (0, -group_risk[group], group_first[group], *within)
+
+    return preference
+
+
+def _runs(order: Sequence[str], group_of: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+    """Groups are runs of the order: a group that a relation splits shows as two runs."""
+    runs: list[tuple[str, list[str]]] = []
+    for path in order:
+        if runs and runs[-1][0] == group_of[path]:
+            runs[-1][1].append(path)
+        else:
+            runs.append((group_of[path], [path]))
+    return runs
+
+
+def _support_facts(support: Mapping[str, str] | None, known: frozenset[str]) -> _Support:
+    """Unchanged Python files that only help resolve names, with their facts."""
+    helpers = [
+        OrderInput(path, "python", text, frozenset())
+        for path, text in sorted((support or {}).items())
+        if path not in known and path.endswith(".py")
+    ]
+    return helpers, [python_facts(helper, "code") for helper in helpers]
+
+
 def plan_order(items: Sequence[OrderInput], support: Mapping[str, str] | None = None) -> Plan:
     """Order changed files for reading. Deterministic: the same input gives the same plan.
     `support` holds unchanged files (package `__init__.py`s) that only help resolve names."""
     items = sorted(items, key=lambda i: i.path)
     known = frozenset(i.path for i in items)
     facts = [facts_for(item, known) for item in items]
-    helpers = [
-        OrderInput(path, "python", text, frozenset())
-        for path, text in sorted((support or {}).items())
-        if path not in known and path.endswith(".py")
-    ]
-    extra = [python_facts(helper, "code") for helper in helpers]
+    helpers, extra = _support_facts(support, known)
     kinds = {f.path: f.kind for f in facts}
     risk = {i.path: i.risk for i in items}
     edges = [
@@ -147,28 +208,7 @@ def plan_order(items: Sequence[OrderInput], support: Mapping[str, str] | None = 
     ]
     names = short_names([i.path for i in items])
     group_of, targets = _components(facts, edges, kinds)
-
-    # Preference among files no relation orders: the riskiest group first, then the rest by
-    # kind; inside a group, tests as soon as their code is read, then risk, then path.
-    group_risk: dict[str, float] = defaultdict(float)
-    group_first: dict[str, str] = {}
-    for path in sorted(known):
-        key = group_of[path]
-        group_risk[key] = max(group_risk[key], risk[path])
-        group_first.setdefault(key, path)
-    rank = {"~tests": 1, "~docs": 2, "~late": 3}
-
-    def preference(path: str) -> tuple[object, ...]:
-        group = group_of[path]
-        if group in rank:
-            within: tuple[object, ...] = (kinds[path] == "generated", path)
-            return (rank[group], 0.0, group_first[group], *within)
-        kind = kinds[path]
-        tested = kind == "test" and bool(targets.get(path))
-        late = kind in LATE or kind == "doc"
-        within = (0 if tested else 2 if late else 1, -risk[path], path)
-        return (0, -group_risk[group], group_first[group], *within)
-
+    preference = _preference(known, group_of, kinds, risk, targets)
     order, cycles = order_nodes(sorted(known), edges, preference, group_of)
     by_dst: dict[str, list[Edge]] = defaultdict(list)
     by_src: dict[str, list[Edge]] = defaultdict(list)
@@ -178,24 +218,11 @@ def plan_order(items: Sequence[OrderInput], support: Mapping[str, str] | None = 
     facts_by_path = {f.path: f for f in facts}
     items_by_path = {i.path: i for i in items}
     cycle_of = {p: c for c in cycles for p in c.paths}
-
-    # Groups are runs of the order: a group that a relation splits shows as two runs.
-    runs: list[tuple[str, list[str]]] = []
-    for path in order:
-        if runs and runs[-1][0] == group_of[path]:
-            runs[-1][1].append(path)
-        else:
-            runs.append((group_of[path], [path]))
     out: list[OrderedFile] = []
     groups: list[OrderGroup] = []
-    for key, sequence in runs:
-        if key == "~tests":
-            label, why = "Tests", "test changes with no changed code they exercise"
-        elif key == "~docs":
-            label, why = "Documentation", "documentation, read after the code it describes"
-        elif key == "~late":
-            label = "Mechanical and generated changes"
-            why = "mechanical changes (reformatting, renames, moves, lockfiles, generated): skim"
+    for key, sequence in _runs(order, group_of):
+        if key in _LOOSE_GROUPS:
+            label, why = _LOOSE_GROUPS[key]
         else:
             label, why = group_label(sequence, by_src, kinds, names, cycle_of)
         groups.append(OrderGroup(label, why, tuple(sequence)))

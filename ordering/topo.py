@@ -106,6 +106,76 @@ def _inside_cycle(
     return order
 
 
+@dataclass(frozen=True)
+class _Blocks:
+    """The condensed graph: per component, its unplaced strong (`hard`) and weak (`soft`)
+    predecessors, and its successors by kind. The counts are decremented while reading."""
+
+    hard: list[int]
+    soft: list[int]
+    hard_succ: dict[int, set[int]]
+    soft_succ: dict[int, set[int]]
+
+
+def _strong_graph(edges: Sequence[Edge]) -> tuple[dict[str, list[str]], dict[str, list[Edge]]]:
+    """Successors (sorted, so the components come out the same every run) and incoming
+    strong edges of each node."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    incoming: dict[str, list[Edge]] = defaultdict(list)
+    for edge in edges:
+        if edge.strong:
+            succ[edge.src].append(edge.dst)
+            incoming[edge.dst].append(edge)
+    for values in succ.values():
+        values.sort()
+    return succ, incoming
+
+
+def _blocks(
+    edges: Sequence[Edge],
+    block_of: Mapping[str, int],
+    count: int,
+    group_of: Mapping[str, str] | None,
+) -> _Blocks:
+    """Edges between components, each counted once; a weak edge across groups is dropped
+    (it only breaks ties inside a group)."""
+    blocks = _Blocks([0] * count, [0] * count, defaultdict(set), defaultdict(set))
+    for edge in edges:
+        a, b = block_of[edge.src], block_of[edge.dst]
+        if a == b or (
+            not edge.strong and group_of is not None and group_of[edge.src] != group_of[edge.dst]
+        ):
+            continue
+        if edge.strong:
+            table, counts = blocks.hard_succ, blocks.hard
+        else:
+            table, counts = blocks.soft_succ, blocks.soft
+        if b not in table[a]:
+            table[a].add(b)
+            counts[b] += 1
+    return blocks
+
+
+def _read_cycle(
+    members: list[str], incoming: Mapping[str, list[Edge]], preference: Callable[[str], Any]
+) -> Cycle:
+    """A cycle's reading order and the links it reads against their direction."""
+    inside = _inside_cycle(members, incoming, preference)
+    seen = {p: i for i, p in enumerate(inside)}
+    cut = tuple(
+        sorted(
+            (
+                e
+                for p in inside
+                for e in incoming.get(p, ())
+                if e.src in seen and seen[e.src] > seen[p]
+            ),
+            key=lambda e: (e.src, e.dst),
+        )
+    )
+    return Cycle(tuple(inside), cut)
+
+
 def order_nodes(
     nodes: Sequence[str],
     edges: Sequence[Edge],
@@ -115,31 +185,12 @@ def order_nodes(
     """All nodes, every strong edge's src before its dst where no cycle forbids it. A weak
     edge (a plain import, a path neighbour) inside a group only breaks ties: among the ready,
     those whose weak predecessors are read come first, then the least `preference`."""
-    strong = [e for e in edges if e.strong]
-    succ: dict[str, list[str]] = defaultdict(list)
-    incoming: dict[str, list[Edge]] = defaultdict(list)
-    for edge in strong:
-        succ[edge.src].append(edge.dst)
-        incoming[edge.dst].append(edge)
-    for values in succ.values():
-        values.sort()
+    succ, incoming = _strong_graph(edges)
     components = strongly_connected(sorted(nodes), succ)
     block_of = {p: i for i, c in enumerate(components) for p in c}
     block_key = [min(preference(p) for p in c) for c in components]
-    hard = [0] * len(components)
-    soft = [0] * len(components)
-    hard_succ: dict[int, set[int]] = defaultdict(set)
-    soft_succ: dict[int, set[int]] = defaultdict(set)
-    for edge in edges:
-        a, b = block_of[edge.src], block_of[edge.dst]
-        if a == b or (
-            not edge.strong and group_of is not None and group_of[edge.src] != group_of[edge.dst]
-        ):
-            continue
-        table, counts = (hard_succ, hard) if edge.strong else (soft_succ, soft)
-        if b not in table[a]:
-            table[a].add(b)
-            counts[b] += 1
+    blocks = _blocks(edges, block_of, len(components), group_of)
+    hard, soft = blocks.hard, blocks.soft
     ready = [(block_key[i], i) for i, n in enumerate(hard) if n == 0 and soft[i] == 0]
     waiting = [(block_key[i], i) for i, n in enumerate(hard) if n == 0 and soft[i] > 0]
     heapq.heapify(ready)
@@ -157,26 +208,13 @@ def order_nodes(
         if len(members) == 1:
             order.append(members[0])
         else:
-            inside = _inside_cycle(members, incoming, preference)
-            seen = {p: i for i, p in enumerate(inside)}
-            cut = tuple(
-                sorted(
-                    (
-                        e
-                        for p in inside
-                        for e in incoming.get(p, ())
-                        if e.src in seen and seen[e.src] > seen[p]
-                    ),
-                    key=lambda e: (e.src, e.dst),
-                )
-            )
-            cycles.append(Cycle(tuple(inside), cut))
-            order.extend(inside)
-        for nxt in sorted(soft_succ.get(block, ())):
+            cycles.append(_read_cycle(members, incoming, preference))
+            order.extend(cycles[-1].paths)
+        for nxt in sorted(blocks.soft_succ.get(block, ())):
             soft[nxt] -= 1
             if soft[nxt] == 0 and hard[nxt] == 0 and not placed[nxt]:
                 heapq.heappush(ready, (block_key[nxt], nxt))
-        for nxt in sorted(hard_succ.get(block, ())):
+        for nxt in sorted(blocks.hard_succ.get(block, ())):
             hard[nxt] -= 1
             if hard[nxt] == 0:
                 target = ready if soft[nxt] == 0 else waiting
