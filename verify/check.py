@@ -83,6 +83,16 @@ def public(name: str) -> bool:
     return not name.startswith("_") or name == "__init__"
 
 
+def _refuse_signature(spec: FunctionSpec) -> None:
+    """Generators, coroutines and variadic parameters have no model: unknown, never guessed."""
+    if any(isinstance(n, ast.Yield | ast.YieldFrom | ast.Await) for n in ast.walk(spec.node)):
+        raise Unsupported("a generator or coroutine function", spec.node.lineno, "node:Yield")
+    if spec.node.args.vararg is not None or spec.node.args.kwarg is not None:
+        raise Unsupported(
+            "a function with *args or **kwargs parameters", spec.node.lineno, "param:varargs"
+        )
+
+
 class Checker:
     def __init__(
         self,
@@ -147,32 +157,12 @@ class Checker:
         ctx.local_names = local_names(spec.node)
         executor = Executor(ctx)
         try:
-            if any(
-                isinstance(n, ast.Yield | ast.YieldFrom | ast.Await) for n in ast.walk(spec.node)
-            ):
-                raise Unsupported(
-                    "a generator or coroutine function", spec.node.lineno, "node:Yield"
-                )
-            if spec.node.args.vararg is not None or spec.node.args.kwarg is not None:
-                raise Unsupported(
-                    "a function with *args or **kwargs parameters",
-                    spec.node.lineno,
-                    "param:varargs",
-                )
+            _refuse_signature(spec)
             if args is None:
                 args = self.inputs(spec, ctx)
             start = Path((), dict(args), aliases=self.aliases(spec, args, ctx))
             old = self.old_values(spec, executor, args, start)
-            assumptions = list(ctx.domain)
-            for condition in spec.pre:
-                assumptions.append(self.condition(executor, condition, args, None, args, old))
-            if self.assumes_invariants(spec):
-                assumptions += self.constructed(spec, executor, args["self"])
-                for invariant in spec.invariants:
-                    assumptions.append(
-                        self.condition(executor, invariant, args, None, {"self": args["self"]}, old)
-                    )
-            assumption = z3.And(*assumptions) if assumptions else z3.BoolVal(True)
+            assumption = self.assumption(spec, executor, ctx, args, old)
             paths = executor.block(spec.node.body[spec.body_start :], [start.add(assumption)])
             return Run(
                 ctx,
@@ -197,6 +187,27 @@ class Checker:
                 None,
                 Unsupported("nesting too deep to translate", 0, "budget:nesting"),
             )
+
+    def assumption(
+        self,
+        spec: FunctionSpec,
+        executor: Executor,
+        ctx: Context,
+        args: dict[str, Value],
+        old: ObjV,
+    ) -> z3.BoolRef:
+        """What a run may assume at entry: the inputs' domains, the preconditions, and for a
+        method that assumes them, the class's invariants on an object as constructed."""
+        assumptions = list(ctx.domain)
+        for condition in spec.pre:
+            assumptions.append(self.condition(executor, condition, args, None, args, old))
+        if self.assumes_invariants(spec):
+            assumptions += self.constructed(spec, executor, args["self"])
+            for invariant in spec.invariants:
+                assumptions.append(
+                    self.condition(executor, invariant, args, None, {"self": args["self"]}, old)
+                )
+        return z3.And(*assumptions) if assumptions else z3.BoolVal(True)
 
     def constructed(self, spec: FunctionSpec, executor: Executor, obj: Value) -> list[z3.BoolRef]:
         """An object as its constructor leaves it: a field `__init__` sets from a parameter,

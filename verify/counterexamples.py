@@ -171,14 +171,7 @@ def to_json(value: Value, model: z3.ModelRef, ctx: Context) -> Any:
         size = ev(z3.Length(value.e)).as_long()
         return [_atom_json(ev(value.e[i])) for i in range(min(size, 10_000))]
     if isinstance(value, BListV):
-        size = ev(value.length).as_long()
-        shown: list[Any] = []
-        for i, v in enumerate(value.items[:size]):
-            first = ev(value.ids[i]).as_long() if value.ids else i
-            shown.append(
-                f"<the same list as item {first}>" if first != i else to_json(v, model, ctx)
-            )
-        return shown
+        return _blist_json(value, model, ctx)
     if isinstance(value, DictV):
         return {
             str(_atom_json(k)): _atom_json(ev(z3.Select(value.val, k)))
@@ -193,28 +186,51 @@ def to_json(value: Value, model: z3.ModelRef, ctx: Context) -> Any:
             if z3.is_true(ev(present))
         }
     if isinstance(value, FuncV):
-        interpretation = model[value.f]
-        if interpretation is None:
-            return {"calls": [], "else": None}
-        table = interpretation.as_list()
-        calls = [
-            [[_atom_json(a) for a in entry[:-1]], _atom_json(entry[-1])] for entry in table[:-1]
-        ]
-        return {"calls": calls, "else": _atom_json(table[-1])}
+        return _func_json(value, model)
     if isinstance(value, ObjV):
         if value.closed:
             return {"object": value.cls}
         return {k: to_json(v, model, ctx) for k, v in value.fields.items()}
     if isinstance(value, RandomV):
-        # The source's picks in the order the function makes them: [method, value].
-        made = [
-            (int(name.rsplit("!", 1)[1]), name.split("!")[0].split(".", 1)[1], _atom_json(ev(c)))
-            for name, c in ctx.choices.items()
-            if name.startswith(value.name + ".")
-        ]
-        return {"random": [[method, pick] for _, method, pick in sorted(made)]}
+        return _random_json(value, model, ctx)
 
     return repr(value)
+
+
+def _blist_json(value: BListV, model: z3.ModelRef, ctx: Context) -> list[Any]:
+    """A list of composite values; an item the model makes the same object as an earlier
+    one is shown as a reference to it (aliasing is what the counterexample may hinge on)."""
+    size = model.eval(value.length, model_completion=True).as_long()
+    shown: list[Any] = []
+    for i, v in enumerate(value.items[:size]):
+        first = model.eval(value.ids[i], model_completion=True).as_long() if value.ids else i
+        shown.append(f"<the same list as item {first}>" if first != i else to_json(v, model, ctx))
+    return shown
+
+
+def _func_json(value: FuncV, model: z3.ModelRef) -> dict[str, Any]:
+    """A function parameter as the model's table: [arguments, result] per call, and the
+    result of every other call."""
+    interpretation = model[value.f]
+    if interpretation is None:
+        return {"calls": [], "else": None}
+    table = interpretation.as_list()
+    calls = [[[_atom_json(a) for a in entry[:-1]], _atom_json(entry[-1])] for entry in table[:-1]]
+    return {"calls": calls, "else": _atom_json(table[-1])}
+
+
+def _random_json(value: RandomV, model: z3.ModelRef, ctx: Context) -> dict[str, Any]:
+    """The source's picks in the order the function makes them: [method, value]."""
+    made = [
+        (
+            int(name.rsplit("!", 1)[1]),
+            name.split("!")[0].split(".", 1)[1],
+            _atom_json(model.eval(c, model_completion=True)),
+        )
+        for name, c in ctx.choices.items()
+        if name.startswith(value.name + ".")
+    ]
+    return {"random": [[method, pick] for _, method, pick in sorted(made)]}
 
 
 def concrete(value: Value, model: z3.ModelRef) -> Value:

@@ -6,6 +6,7 @@ the others give a string (or bool, or int) with what is surely true of it, and n
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 import z3
 
@@ -106,6 +107,150 @@ def formatted(ex: Core, value: Value, part: ast.FormattedValue, path: Path) -> S
     return fresh_str(ex, "formatted")
 
 
+_Outcome = tuple[Path, Value | None] | None
+# One method family: (executor, receiver, method, args, call, path, line); None where the
+# arguments do not fit, so the call stays unsupported.
+_Handler = Callable[[Core, StrV, str, list[Value], ast.Call, Path, int], _Outcome]
+
+
+def _affix_test(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    """startswith and endswith, of one string or a tuple of them (any of which may match)."""
+    if len(args) != 1:
+        return None
+    function = z3.PrefixOf if method == "startswith" else z3.SuffixOf
+    options = _strings(args[0], line, method)
+    return path, BoolV(z3.Or(*[function(o, receiver.e) for o in options]))
+
+
+def _find(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    """find and rfind give -1 when absent; index and rindex raise ValueError instead."""
+    if len(args) != 1 or not isinstance(args[0], StrV):
+        return None
+    s, sub = receiver.e, args[0].e
+    position = z3.IndexOf(s, sub, 0) if method in ("find", "index") else z3.LastIndexOf(s, sub)
+    if method in ("index", "rindex"):
+        path = ex.unless(path, z3.Contains(s, sub), "ValueError", "substring found", line)
+    return path, IntV(position)
+
+
+def _remove_affix(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    if len(args) != 1 or not isinstance(args[0], StrV):
+        return None
+    s, affix = receiver.e, args[0].e
+    size = z3.Length(affix)
+    if method == "removeprefix":
+        cut = z3.SubString(s, size, z3.Length(s) - size)
+        return path, StrV(z3.If(z3.PrefixOf(affix, s), cut, s))
+    # An empty suffix leaves the string as it is.
+    cut = z3.SubString(s, 0, z3.Length(s) - size)
+    return path, StrV(z3.If(z3.And(size > 0, z3.SuffixOf(affix, s)), cut, s))
+
+
+def _strip_method(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    return path, _strip(ex, receiver, method, args, line)
+
+
+def _join_method(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    return (path, join(ex, receiver, args[0], path, line)) if len(args) == 1 else None
+
+
+def _split_method(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    return _split(ex, receiver, args, node, path, line)
+
+
+def _replace_method(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    return (path, _replace(ex, receiver, args, line)) if len(args) in (2, 3) else None
+
+
+def _count(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    """Not exact: at most one more than the length, and zero exactly when absent."""
+    if len(args) != 1 or not isinstance(args[0], StrV):
+        return None
+    s, sub = receiver.e, args[0].e
+    count = ex.ctx.fresh("count", z3.IntSort())
+    ex.ctx.facts.append(z3.And(count >= 0, count <= z3.Length(s) + 1))
+    ex.ctx.facts.append(z3.Implies(z3.Length(sub) > 0, (count == 0) == z3.Not(z3.Contains(s, sub))))
+    ex.ctx.note_unmodelled("str.count")
+    return path, IntV(count)
+
+
+def _predicate_method(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    return None if args else (path, _predicate(ex, receiver, method))
+
+
+def _cased_method(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    return None if args else (path, _cased(ex, receiver, method))
+
+
+def _padded(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    """zfill and the justifications: only the length is known (the width, or the input's)."""
+    if not args:
+        return None
+    width = to_int(args[0], line)
+    padded = fresh_str(ex, method)
+    size = z3.Length(receiver.e)
+    ex.ctx.facts.append(z3.Length(padded.e) == z3.If(width > size, width, size))
+    ex.ctx.note_unmodelled(f"str.{method}")
+    return path, padded
+
+
+def _splitlines(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    lines = ex.ctx.fresh("lines", z3.SeqSort(z3.StringSort()))
+    ex.ctx.note_unmodelled("str.splitlines")
+    return path, SeqV(lines, "str")
+
+
+def _partition_method(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    if len(args) != 1 or not isinstance(args[0], StrV):
+        return None
+    return path, _partition(ex, receiver, args[0], method)
+
+
+def _any_str(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    """format, translate and the like: some string, nothing more is known."""
+    ex.ctx.note_unmodelled(f"str.{method}")
+    return path, fresh_str(ex, method)
+
+
+def _encode(
+    ex: Core, receiver: StrV, method: str, args: list[Value], node: ast.Call, path: Path, line: int
+) -> _Outcome:
+    ex.ctx.note_unmodelled("str.encode")
+    return path, ex.any_value("bytes", "bytes")
+
+
+def _family(handler: _Handler, *methods: str) -> dict[str, _Handler]:
+    return dict.fromkeys(methods, handler)
+
+
 def str_method(
     ex: Core,
     receiver: Value,
@@ -118,70 +263,8 @@ def str_method(
 ) -> tuple[Path, Value | None] | None:
     if not isinstance(receiver, StrV):
         return None
-    s = receiver.e
-    if method in ("startswith", "endswith") and len(args) == 1:
-        function = z3.PrefixOf if method == "startswith" else z3.SuffixOf
-        options = _strings(args[0], line, method)
-        return path, BoolV(z3.Or(*[function(o, s) for o in options]))
-    if (
-        method in ("find", "index", "rfind", "rindex")
-        and len(args) == 1
-        and isinstance(args[0], StrV)
-    ):
-        sub = args[0].e
-        position = z3.IndexOf(s, sub, 0) if method in ("find", "index") else z3.LastIndexOf(s, sub)
-        if method in ("index", "rindex"):
-            path = ex.unless(path, z3.Contains(s, sub), "ValueError", "substring found", line)
-        return path, IntV(position)
-    if method in ("removeprefix", "removesuffix") and len(args) == 1 and isinstance(args[0], StrV):
-        affix = args[0].e
-        size = z3.Length(affix)
-        if method == "removeprefix":
-            cut = z3.SubString(s, size, z3.Length(s) - size)
-            return path, StrV(z3.If(z3.PrefixOf(affix, s), cut, s))
-        cut = z3.SubString(s, 0, z3.Length(s) - size)
-        return path, StrV(z3.If(z3.And(size > 0, z3.SuffixOf(affix, s)), cut, s))
-    if method in ("strip", "lstrip", "rstrip"):
-        return path, _strip(ex, receiver, method, args, line)
-    if method == "join" and len(args) == 1:
-        return path, join(ex, receiver, args[0], path, line)
-    if method == "split":
-        return _split(ex, receiver, args, node, path, line)
-    if method == "replace" and len(args) in (2, 3):
-        return path, _replace(ex, receiver, args, line)
-    if method == "count" and len(args) == 1 and isinstance(args[0], StrV):
-        count = ex.ctx.fresh("count", z3.IntSort())
-        sub = args[0].e
-        ex.ctx.facts.append(z3.And(count >= 0, count <= z3.Length(s) + 1))
-        ex.ctx.facts.append(
-            z3.Implies(z3.Length(sub) > 0, (count == 0) == z3.Not(z3.Contains(s, sub)))
-        )
-        ex.ctx.note_unmodelled("str.count")
-        return path, IntV(count)
-    if method in _PREDICATES and not args:
-        return path, _predicate(ex, receiver, method)
-    if method in _SAME_SHAPE and not args:
-        return path, _cased(ex, receiver, method)
-    if method in ("zfill", "ljust", "rjust", "center") and args:
-        width = to_int(args[0], line)
-        padded = fresh_str(ex, method)
-        size = z3.Length(s)
-        ex.ctx.facts.append(z3.Length(padded.e) == z3.If(width > size, width, size))
-        ex.ctx.note_unmodelled(f"str.{method}")
-        return path, padded
-    if method == "splitlines":
-        lines = ex.ctx.fresh("lines", z3.SeqSort(z3.StringSort()))
-        ex.ctx.note_unmodelled("str.splitlines")
-        return path, SeqV(lines, "str")
-    if method in ("partition", "rpartition") and len(args) == 1 and isinstance(args[0], StrV):
-        return path, _partition(ex, receiver, args[0], method)
-    if method in ("format", "format_map", "expandtabs", "translate"):
-        ex.ctx.note_unmodelled(f"str.{method}")
-        return path, fresh_str(ex, method)
-    if method == "encode":
-        ex.ctx.note_unmodelled("str.encode")
-        return path, ex.any_value("bytes", "bytes")
-    return None
+    handler = _METHODS.get(method)
+    return handler(ex, receiver, method, args, node, path, line) if handler is not None else None
 
 
 def _strings(value: Value, line: int, method: str) -> list[z3.SeqRef]:
@@ -358,6 +441,26 @@ _PREDICATES = {
     "isprintable",
 }
 _SAME_SHAPE = {"lower", "upper", "casefold", "title", "capitalize", "swapcase"}
+
+
+# Method name -> its family's model (strings are immutable: no method rebinds).
+_METHODS: dict[str, _Handler] = {
+    **_family(_affix_test, "startswith", "endswith"),
+    **_family(_find, "find", "index", "rfind", "rindex"),
+    **_family(_remove_affix, "removeprefix", "removesuffix"),
+    **_family(_strip_method, "strip", "lstrip", "rstrip"),
+    **_family(_join_method, "join"),
+    **_family(_split_method, "split"),
+    **_family(_replace_method, "replace"),
+    **_family(_count, "count"),
+    **_family(_predicate_method, *sorted(_PREDICATES)),
+    **_family(_cased_method, *sorted(_SAME_SHAPE)),
+    **_family(_padded, "zfill", "ljust", "rjust", "center"),
+    **_family(_splitlines, "splitlines"),
+    **_family(_partition_method, "partition", "rpartition"),
+    **_family(_any_str, "format", "format_map", "expandtabs", "translate"),
+    **_family(_encode, "encode"),
+}
 
 
 def _ascii(s: z3.SeqRef) -> z3.BoolRef:
