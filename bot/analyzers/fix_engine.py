@@ -37,12 +37,11 @@ class EngineFixer:
 
 def open_fixer(kind: str | None, url: str | None, model: str | None) -> EngineFixer | None:
     """The service's fixer for REDLINE_ENGINE `kind`: `off`, no fixes at all; `rules`, the rule
-    pack's and the detector's fixes; a backend kind (default `local`), model fixes too. A
-    backend that cannot be opened leaves the rule fixes, and the review says why."""
+    pack's and the detector's fixes (the default: see Settings.engine); a backend kind, model
+    fixes too. A backend that cannot be opened leaves the rule fixes, and the review says why."""
     if kind == "off":
         return None
-    kind = kind or "local"
-    if kind == "rules":
+    if kind in (None, "rules"):
         return EngineFixer(None)
     from engine.backends import open_backend
 

@@ -41,8 +41,10 @@ class Settings:
     gitlab_token: Secret | None = None
     gitlab_url: str = "https://gitlab.com"
     host_adapter: str | None = None  # "files:DIR" for the file-backed demo host
-    # The fix engine: local (default) | vllm | openai (model fixes too), rules (rule fixes
-    # only), off (no fixes).
+    # The fix engine: rules (default: the rule pack's and the detector's fixes) | local |
+    # vllm | openai (model fixes too) | off (no fixes). Model fixes are opt-in: the shipped
+    # fix model is small and its candidates rarely pass validation (engine/weights/fixer.md),
+    # so by default a review does not spend CPU on it; a code LLM behind vllm/openai does.
     engine: str | None = None
     engine_url: str | None = None  # an OpenAI-compatible server's base URL (backend openai)
     engine_model: str | None = None  # the model the backend serves (a name or a directory)
@@ -258,7 +260,7 @@ VARIABLES: tuple[Variable, ...] = (
         _host_adapter,
         "files:DIR: the file-backed demo host (dry runs, demos, tests)",
     ),
-    Variable("ENGINE", "engine", _engine, "fix engine backend: local, vllm, openai, rules or off"),
+    Variable("ENGINE", "engine", _engine, "fix engine: rules (default), local, vllm, openai or off"),
     Variable(
         "ENGINE_URL",
         "engine_url",

@@ -284,6 +284,10 @@ def test_the_service_fix_engine_follows_redline_engine() -> None:
     assert open_fixer("off", None, None) is None
     rules = open_fixer("rules", None, None)
     assert rules is not None and rules.backend is None and rules.why is None
+    default = open_fixer(None, None, None)  # model fixes are opt-in
+    assert default is not None and default.backend is None and default.why is None
+    local = open_fixer("local", None, None)
+    assert local is not None and local.backend is not None
     broken = open_fixer("openai", None, None)
     assert broken is not None and broken.backend is None
     assert broken.why is not None and "REDLINE_ENGINE_URL" in broken.why
