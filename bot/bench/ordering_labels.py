@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bot.bench.ordering_pairs import span as _span
 from bot.core.model import FileDiff, Hunk
+from bot.review import shapes
 
 _ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
 _TOKEN = re.compile(
@@ -34,27 +35,10 @@ _VERSION_VALUE = re.compile(r"^v?\d+(\.\d+)+([-.+]?\w+)*$")
 
 
 def pre_image(post: str, file: FileDiff) -> str | None:
-    """The file before the change, rebuilt by reversing the hunks on the post-image."""
-    lines = post.split("\n")
-    out: list[str] = []
-    cursor = 1
-    for hunk in sorted(file.hunks, key=lambda h: h.new_start):
-        start = hunk.new_start if hunk.new_lines else hunk.new_start + 1
-        if start < cursor:
-            return None
-        out.extend(lines[cursor - 1 : start - 1])
-        for line in hunk.lines:
-            if line.kind == "ctx" and (
-                line.new_no is None
-                or line.new_no > len(lines)
-                or lines[line.new_no - 1] != line.text
-            ):
-                return None
-            if line.kind != "add":
-                out.append(line.text)
-        cursor = start + hunk.new_lines
-    out.extend(lines[cursor - 1 :])
-    return "\n".join(out)
+    """The file before the change, rebuilt by reversing the hunks on the post-image (the
+    review's own rebuild: a label judged on another pre-image would measure the rebuild)."""
+    lines = shapes.pre_image(post, file)
+    return None if lines is None else "\n".join(lines)
 
 
 def _apply_one(pre: list[str], hunk: Hunk) -> list[str]:

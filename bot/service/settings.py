@@ -260,7 +260,9 @@ VARIABLES: tuple[Variable, ...] = (
         _host_adapter,
         "files:DIR: the file-backed demo host (dry runs, demos, tests)",
     ),
-    Variable("ENGINE", "engine", _engine, "fix engine: rules (default), local, vllm, openai or off"),
+    Variable(
+        "ENGINE", "engine", _engine, "fix engine: rules (default), local, vllm, openai or off"
+    ),
     Variable(
         "ENGINE_URL",
         "engine_url",
