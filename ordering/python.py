@@ -86,6 +86,7 @@ _KEYWORDS = frozenset(
 )
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
 MAX_SNIPPET_LINES = 20_000  # a "statement" longer than this is not parsed as one (it is data)
+MAX_PARSED_SPANS = 2_000  # statements of one file parsed one by one; more: the line fallback
 
 
 def resolve_relative(module: str, level: int, name: str | None, is_package: bool) -> str:
@@ -514,11 +515,20 @@ def python_facts(item: OrderInput, kind: FileKind) -> FileFacts:
     collector = _Facts(item.changed_lines)
     broken: list[int] = []
     whole: ast.Module | None = None
-    for start, end in _spans_for(lines, item.changed_lines):
-        tree = _parse_snippet(
-            _only_touched_members(lines, start, end, item.changed_lines), start, end
+    spans = _spans_for(lines, item.changed_lines)
+    # Each parsed span costs a copy of the file (its line numbers kept), so a file changed in
+    # thousands of places (data, generated code: 200,000 one-line statements) is read by the
+    # line-based fallback instead, in linear time.
+    many = len(spans) > MAX_PARSED_SPANS
+    for start, end in spans:
+        tree = (
+            None
+            if many
+            else _parse_snippet(
+                _only_touched_members(lines, start, end, item.changed_lines), start, end
+            )
         )
-        if tree is None and whole is None and not broken:
+        if tree is None and whole is None and not broken and not many:
             whole = _parse_snippet(lines, 1, len(lines))  # an unusual layout: parse it all
             if whole is not None:
                 break
