@@ -516,18 +516,11 @@ def python_facts(item: OrderInput, kind: FileKind) -> FileFacts:
     broken: list[int] = []
     whole: ast.Module | None = None
     spans = _spans_for(lines, item.changed_lines)
-    # Each parsed span costs a copy of the file (its line numbers kept), so a file changed in
-    # thousands of places (data, generated code: 200,000 one-line statements) is read by the
-    # line-based fallback instead, in linear time.
+    # A parsed span costs a copy of the file: thousands of them take the linear fallback.
     many = len(spans) > MAX_PARSED_SPANS
     for start, end in spans:
-        tree = (
-            None
-            if many
-            else _parse_snippet(
-                _only_touched_members(lines, start, end, item.changed_lines), start, end
-            )
-        )
+        touched = [] if many else _only_touched_members(lines, start, end, item.changed_lines)
+        tree = None if many else _parse_snippet(touched, start, end)
         if tree is None and whole is None and not broken and not many:
             whole = _parse_snippet(lines, 1, len(lines))  # an unusual layout: parse it all
             if whole is not None:

@@ -1,5 +1,5 @@
 """Benchmarks: one module per figure, each with `run(options) -> dict` (the `Bench` protocol).
-The real data sets are an argument (`--data DIR`, e.g. ../shared/data in development), never
+The real data sets are an argument (`--data DIR`, the shared data folder in development), never
 found by a path relative to the source; scratch output goes to `options.work`."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class BenchOptions:
         if data is None or not data.is_dir():
             raise UsageError(
                 f"bench {bench} needs --data DIR: the folder of the real data sets "
-                "(commits/, fixes.jsonl.gz, quixbugs.jsonl, webhooks/; ../shared/data here)"
+                "(commits/, fixes.jsonl.gz, quixbugs.jsonl, webhooks/)"
             )
         return data
 

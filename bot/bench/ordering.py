@@ -4,7 +4,7 @@ known, against the host's alphabetical order.
 Synthetic PRs are built from real standard-library modules: each "unit" is a chain of files
 where one file defines a new function and the next imports and uses it, plus a test of the
 chain; units are independent of each other (some form a cycle on purpose). Real PRs are the
-multi-file commits in ../shared/data/commits/, whose true def-use edges are computed here with
+multi-file commits in the data folder's commits/, whose true def-use edges are computed here with
 a strict full-`ast` analysis of the post-images (added definitions, imported and used on added
 lines), independently of the ordering's own relation graph."""
 

@@ -1,4 +1,4 @@
-"""The reading order and the attention map on real commits (../shared/data/commits/), judged
+"""The reading order and the attention map on real commits (the data folder's commits/), judged
 against ground truth computed apart (bot/bench/ordering_labels.py), with whole projects held
 out: the figures that matter are those of the projects nobody tuned on.
 

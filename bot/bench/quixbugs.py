@@ -1,4 +1,4 @@
-"""Our tests for the QuixBugs programs (../shared/data/quixbugs.jsonl): inputs per program,
+"""Our tests for the QuixBugs programs (the data folder's quixbugs.jsonl): inputs per program,
 with the reference (fixed) version as the oracle. A candidate passes when it returns what the
 reference returns on every input, within a time limit, in a separate process. The programs
 are QuixBugs' own code (benchmark data), never a pull request's: running them is allowed.
