@@ -10,13 +10,15 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from bot.core import pysyntax
+
 MAX_FUNCTION_LINES = 30
 CONTEXT_LINES = 2
 
 
 def _functions(text: str) -> list[tuple[int, int]]:
     try:
-        tree = ast.parse(text)
+        tree = pysyntax.parse(text)
     except (SyntaxError, ValueError, RecursionError):
         return []
     spans = []

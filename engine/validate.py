@@ -13,10 +13,10 @@ explicitly with a sandbox.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.core import pysyntax
 from bot.core.model import Finding, FixOrigin
 from engine.patch import apply_lines
 
@@ -72,7 +72,7 @@ class Check:
 
 def parses(text: str) -> bool:
     try:
-        ast.parse(text)
+        pysyntax.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

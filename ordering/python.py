@@ -18,6 +18,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 
+from bot.core import pysyntax
 from ordering.facts import Binding, FileFacts, FileKind, OrderInput, python_module
 
 # A top-level statement starts at column 0 with something other than a comment, a closing
@@ -225,7 +226,7 @@ def _parse_snippet(lines: list[str], start: int, end: int) -> ast.Module | None:
     # Leading newlines put the snippet at its real line numbers (cheaper than renumbering).
     snippet = "\n" * (start - 1) + "\n".join(lines[start - 1 : end])
     try:
-        return ast.parse(snippet)
+        return pysyntax.parse(snippet)
     except PARSE_ERRORS:
         return None
 

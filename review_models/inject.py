@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from bot.core import pysyntax
 from review_models.facts import BUILTIN_NAMES as _BUILTIN_NAMES
 from review_models.facts import ModuleFacts, Offsets, scope_for
 from review_models.labels import FAMILIES, FAMILY_WEIGHTS
@@ -539,7 +540,7 @@ def mutate(
             source = injector.source
             mutated = source[: edit.start] + edit.text + source[edit.end :]
             try:
-                ast.parse(_dedent_for_parse(mutated))
+                pysyntax.parse(_dedent_for_parse(mutated))
             except SyntaxError:
                 continue
             line = source.count("\n", 0, edit.start) + 1

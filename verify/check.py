@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from bot.core import pysyntax
 from bot.core.model import Verdict
 from verify.executor import Context, Executor, Obligation, Path
 from verify.inputs import Inputs
@@ -107,7 +108,7 @@ class Checker:
         self.timeout = timeout
         self.deadline = deadline
         self.project = project or Project()
-        self.tree = ast.parse(source)
+        self.tree = pysyntax.parse(source)
         self.typevars = {
             t.id
             for node in ast.walk(self.tree)
@@ -306,7 +307,7 @@ class Checker:
                 args[param.arg] = inputs.fresh(param.arg, param.annotation, node.lineno)
         if node.args.vararg is not None:
             hint = node.args.vararg.annotation
-            tuple_hint = ast.parse(
+            tuple_hint = pysyntax.parse(
                 f"Tuple[{ast.unparse(hint) if hint else 'Any'}, ...]", mode="eval"
             ).body
             args[node.args.vararg.arg] = inputs.fresh(node.args.vararg.arg, tuple_hint, node.lineno)

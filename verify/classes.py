@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from bot.core import pysyntax
 from verify.core import Core
 from verify.specs import function_spec
 from verify.state import Path, Results
@@ -107,7 +108,7 @@ def dataclass_fields(cls: ast.ClassDef) -> list[tuple[str, ast.expr | None, bool
                             stmt.lineno,
                             "class:default_factory",
                         )
-                    default = ast.parse(_FIELD_FACTORIES[factory], mode="eval").body
+                    default = pysyntax.parse(_FIELD_FACTORIES[factory], mode="eval").body
                 elif keyword.arg == "init" and isinstance(keyword.value, ast.Constant):
                     init = bool(keyword.value.value)
         fields.append((stmt.target.id, default, init))

@@ -10,6 +10,7 @@ import ast
 
 import z3
 
+from bot.core import pysyntax
 from verify.state import LOOP_BOUND, Context
 from verify.values import (
     SORTS,
@@ -71,7 +72,7 @@ class Inputs:
         while True:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 try:
-                    node = ast.parse(node.value, mode="eval").body
+                    node = pysyntax.parse(node.value, mode="eval").body
                 except SyntaxError:
                     return node
                 continue

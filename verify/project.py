@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
+from bot.core import pysyntax
 from verify.check import Project
 from verify.state import atomic_aliases
 
@@ -16,7 +17,7 @@ def scan(sources: Mapping[str, str]) -> Project:
     aliases: dict[str, str] = {}
     for source in sources.values():
         try:
-            tree = ast.parse(source)
+            tree = pysyntax.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         classes.update(n.name for n in tree.body if isinstance(n, ast.ClassDef))

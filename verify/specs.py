@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.core import pysyntax
+
 Kind = Literal["pre", "post", "assert", "invariant", "raise"]
 _DOC_LINE = re.compile(r"^\s*(pre|post|inv)(\[[^\]]*\])?\s*:\s*(.+?)\s*$")
 _RAISES = re.compile(r"^\s*:?raises:?\s*:?\s*([\w., ]+)\s*$")
@@ -78,7 +80,7 @@ class FunctionSpec:
 
 def _parse_expr(text: str, line: int) -> ast.expr | None:
     try:
-        node = ast.parse(text.strip(), mode="eval").body
+        node = pysyntax.parse(text.strip(), mode="eval").body
     except SyntaxError:
         return None
     for child in ast.walk(node):
@@ -257,7 +259,7 @@ def _rename(expr: ast.expr, old: str, new: str) -> ast.expr:
         def visit_Name(self, node: ast.Name) -> ast.AST:
             return ast.copy_location(ast.Name(new, node.ctx), node) if node.id == old else node
 
-    return Renamer().visit(ast.parse(ast.unparse(expr), mode="eval")).body  # type: ignore
+    return Renamer().visit(pysyntax.parse(ast.unparse(expr), mode="eval")).body  # type: ignore
 
 
 def _leading_asserts(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import z3
 
+from bot.core import pysyntax
 from verify.core import Core
 from verify.exceptions import catches, exception_name
 from verify.operations import truth
@@ -502,7 +503,7 @@ class Statements(Core):
 
 
 def _as_load(target: ast.expr) -> ast.expr:
-    copy = ast.parse(ast.unparse(target), mode="eval").body
+    copy = pysyntax.parse(ast.unparse(target), mode="eval").body
     return ast.copy_location(copy, target)
 
 

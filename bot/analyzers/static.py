@@ -12,7 +12,6 @@ off, and the review says so; ruff's findings still count."""
 
 from __future__ import annotations
 
-import ast
 import configparser
 import contextlib
 import os
@@ -28,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core import pysyntax
 from bot.core.errors import AnalyzerUnavailable
 from bot.core.model import Finding, HunkScore, Severity
 from bot.core.ports import AnalysisRequest, AnalyzerOutput, Tree
@@ -164,7 +164,7 @@ def _write_side(root: Path, texts: Mapping[str, str]) -> Side:
         file.write_text(text, encoding="utf-8", errors="surrogateescape")
         side.paths[target] = path
         try:
-            ast.parse(text)  # parsing, never executing
+            pysyntax.parse(text)  # parsing, never executing
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
             side.unparsable[path] = f"line {line}: {getattr(exc, 'msg', exc)}"

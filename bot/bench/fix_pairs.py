@@ -5,12 +5,13 @@ and `redline bench engine` (held-out pairs); built on demand, never committed.""
 
 from __future__ import annotations
 
-import ast
 import gzip
 import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
+
+from bot.core import pysyntax
 
 # Whole projects the fixer never trains on: `redline bench engine` measures on them.
 HELD_OUT_PROJECTS = frozenset(
@@ -40,7 +41,7 @@ def injected_pairs(split: str, limit: int, seed: int, per_file: int = 2) -> Iter
         if source is None or len(source) > 60_000:
             continue
         try:
-            module = ast.parse(source)
+            module = pysyntax.parse(source)
         except (SyntaxError, ValueError, RecursionError):
             continue
         facts = module_facts(module, source)

@@ -13,6 +13,8 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from bot.core import pysyntax
+
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -148,7 +150,7 @@ _HAND = ("slice-off-by-one", "loop-comparison", "missed-empty-case", "dict-defau
 def mutants(source: str, functions: list[str], per_file: int, seed: str) -> list[Mutant]:
     """Up to `per_file` mutants of `source`, in distinct functions of `functions` (qualified
     names), the hand-written patterns first where they apply."""
-    tree = ast.parse(source)
+    tree = pysyntax.parse(source)
     rng = random.Random(seed)
     out: list[Mutant] = []
     for name, function in _functions(tree):

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.bench.ordering_pairs import span as _span
+from bot.core import pysyntax
 from bot.core.model import FileDiff, Hunk
 from bot.review import shapes
 
@@ -88,7 +89,7 @@ def _dump(nodes: Sequence[ast.AST]) -> str:
 
 def _parse_lines(lines: list[str]) -> ast.Module | None:
     try:
-        return ast.parse("\n".join(lines))
+        return pysyntax.parse("\n".join(lines))
     except _ERRORS:
         return None
 
@@ -281,8 +282,8 @@ def mechanical_labels(
         if pre is None:
             continue
         try:
-            pre_tree = ast.parse(pre)
-            post_tree = ast.parse(post)
+            pre_tree = pysyntax.parse(pre)
+            post_tree = pysyntax.parse(post)
         except _ERRORS:
             continue
         pre_lines = pre.split("\n")

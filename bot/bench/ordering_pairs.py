@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from bot.core import pysyntax
 from ordering.facts import python_module
 from ordering.python import resolve_relative
 
@@ -62,7 +63,7 @@ def span(node: ast.stmt) -> tuple[int, int]:
 
 def _load(path: str, text: str) -> _Module | None:
     try:
-        tree = ast.parse(text)
+        tree = pysyntax.parse(text)
     except _ERRORS:
         return None
     module = _Module(path, tree)

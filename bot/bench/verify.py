@@ -51,8 +51,10 @@ def _function_lines(path: Path) -> dict[int, str]:
     """Line -> enclosing function name, to match findings across the two tools."""
     import ast
 
+    from bot.core import pysyntax
+
     owner: dict[int, str] = {}
-    tree = ast.parse(path.read_text())
+    tree = pysyntax.parse(path.read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])

@@ -27,6 +27,7 @@ from typing import Any
 
 from bot.bench import BenchOptions
 from bot.bench.mutants import mutants
+from bot.core import pysyntax
 from bot.core.errors import UsageError
 
 # Repositories held out: no verdict of theirs was looked at while the translator was built.
@@ -196,7 +197,7 @@ def constructs(source: str) -> dict[str, set[str]]:
     """What each contracted function is written with: for the per-construct verdict share."""
     from verify.specs import extract
 
-    tree = ast.parse(source)
+    tree = pysyntax.parse(source)
     out = {}
     for spec in extract(tree, source):
         if not spec.has_contract:

@@ -4,11 +4,11 @@ parse is bad input: one line on stderr, exit 2, before anything is verified."""
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 from pathlib import Path
 from typing import Any
 
+from bot.core import pysyntax
 from bot.core.errors import UsageError
 from bot.core.model import Verdict
 
@@ -56,7 +56,7 @@ def _read(path: Path) -> str:
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        ast.parse(text)
+        pysyntax.parse(text)
     except SyntaxError as exc:
         raise UsageError(f"{path}:{exc.lineno or 1}: does not parse: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError) as exc:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from bot.core import pysyntax
 from bot.core.model import FileDiff, Hunk
 
 IMPORT_LINE = re.compile(r"^\s*(import\s+\S|from\s+\S+\s+import\b)")
@@ -113,7 +114,7 @@ def _parse_block(lines: Sequence[str]) -> ast.Module | None:
     indented = bool(code) and all(line[:1] in (" ", "\t") for line in code)
     text = ("if 1:\n" if indented else "") + "\n".join(lines)
     try:
-        tree = ast.parse(text)
+        tree = pysyntax.parse(text)
     except _ERRORS:
         return None
     if indented:
@@ -272,7 +273,7 @@ class PythonFile:
     def post_tree(self) -> ast.Module | None:
         if self._post_tree is False:
             try:
-                self._post_tree = ast.parse(self.post)
+                self._post_tree = pysyntax.parse(self.post)
             except _ERRORS:
                 self._post_tree = None
         return self._post_tree if isinstance(self._post_tree, ast.Module) else None
@@ -302,7 +303,7 @@ def python_file(file: FileDiff, post: str | None) -> PythonFile | None:
     if pre is None:
         return None
     try:
-        tree = ast.parse("\n".join(pre))
+        tree = pysyntax.parse("\n".join(pre))
     except _ERRORS:
         return None
     return PythonFile(pre, tree, post)

@@ -11,7 +11,6 @@ calibration and the paranoia levels."""
 
 from __future__ import annotations
 
-import ast
 import difflib
 import gzip
 import json
@@ -20,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core import pysyntax
 from bot.core.diff import parse_diff
 from bot.core.errors import DiffParseError
 from bot.core.model import DiffLine, Hunk
@@ -174,7 +174,7 @@ def injected_examples(
 ) -> Iterator[Example]:
     """Bugs injected into real functions, each applied to the file as a one-hunk edit."""
     try:
-        module = ast.parse(source)
+        module = pysyntax.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return
     facts = module_facts(module, source)
