@@ -60,7 +60,7 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _tree_rss_kb(root: int) -> int:
+def _tree_rss_kb(root: int, *, with_root: bool = True) -> int:
     """RSS of a process and all its descendants, from /proc (no psutil)."""
     total = 0
     stack = [root]
@@ -68,7 +68,8 @@ def _tree_rss_kb(root: int) -> int:
     while stack:
         pid = stack.pop()
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page_kb
+            if with_root or pid != root:
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page_kb
             for task in Path(f"/proc/{pid}/task").iterdir():
                 children = (task / "children").read_text().split()
                 stack.extend(int(c) for c in children)
@@ -77,41 +78,80 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
+# The command runs under this small launcher, which waits for it and writes its figures. Linux
+# counts the memory of the process a command was started from into the command's peak RSS (the
+# high-water mark of the address space it replaced at exec), so a command started straight from
+# a bench or a test suite holding 5 GB "peaked" at 5 GB; started from the launcher, at its own.
+_LAUNCHER = r"""
+import json, os, sys, time
+report, executable, *argv = sys.argv[1:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(executable or argv[0], argv)
+    except OSError as error:
+        os.write(2, f"{argv[0]}: {error.strerror}\n".encode())
+    os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+figures = {
+    "wall": time.perf_counter() - start,
+    "cpu": usage.ru_utime + usage.ru_stime,
+    "maxrss_kb": usage.ru_maxrss,
+    "exit": os.waitstatus_to_exitcode(status),
+}
+with open(report, "w") as out:
+    json.dump(figures, out)
+"""
+
+
 def measure(argv: Sequence[str], cwd: Path | None = None, **popen: Any) -> dict[str, Any]:
     """Run a command to its end: wall, CPU (with its waited-for descendants), peak RSS of its
-    largest process, and peak RSS of its whole process tree."""
+    largest process, and peak RSS of its whole process tree. `executable` names the program
+    when it differs from `argv[0]`, as for `subprocess.Popen`."""
     load = _load()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err, **popen)
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
-                done.wait(0.02)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
+    executable = str(popen.pop("executable", None) or "")
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "figures.json"
+        out, err = Path(scratch) / "out", Path(scratch) / "err"
+        launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report), executable]
+        with out.open("wb") as stdout_file, err.open("wb") as stderr_file:
+            proc = subprocess.Popen(
+                [*launcher, *argv], cwd=cwd, stdout=stdout_file, stderr=stderr_file, **popen
+            )
+            peak = _sample_until_exit(proc)
+        figures = json.loads(report.read_text()) if report.exists() else None
+        stdout, stderr = out.read_bytes(), err.read_bytes()
+    if figures is None:
+        raise UsageError(f"could not measure {argv[0]}: {stderr[-300:].decode('utf-8', 'replace')}")
     return {
-        "wall_s": round(wall, 3),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "peak_tree_rss_mb": round(peak[0] / 1024, 1),
-        "exit": proc.returncode,
+        "wall_s": round(figures["wall"], 3),
+        "cpu_s": round(figures["cpu"], 3),
+        "max_rss_mb": round(figures["maxrss_kb"] / 1024, 1),
+        "peak_tree_rss_mb": round(max(peak, figures["maxrss_kb"]) / 1024, 1),
+        "exit": figures["exit"],
         "load": load,
         "stdout": stdout,
         "stderr": stderr[-2000:].decode("utf-8", "replace"),
     }
+
+
+def _sample_until_exit(proc: subprocess.Popen[bytes]) -> int:
+    """The largest RSS of the launcher's descendants (the command's tree) seen while it ran."""
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid, with_root=False))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    proc.wait()
+    done.set()
+    sampler.join()
+    return peak[0]
 
 
 def _figures(result: dict[str, Any]) -> dict[str, Any]:

@@ -158,3 +158,21 @@ def test_measure_sees_the_children_of_the_process() -> None:
     assert figures["max_rss_mb"] >= 55  # the grandchild, waited for
     assert figures["peak_tree_rss_mb"] >= figures["max_rss_mb"]
     assert figures["cpu_s"] > 0
+
+
+def test_the_peak_is_the_commands_not_the_callers() -> None:
+    # Linux counts the caller's address space into the peak of a command it started (CI saw a
+    # 60 MB command "peak" at 4.9 GB when the suite had grown); the launcher keeps it out.
+    ballast = bytearray(400_000_000)
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    figures = speed.measure([sys.executable, "-c", "pass"])
+    assert figures["exit"] == 0
+    assert figures["max_rss_mb"] < 100
+    assert figures["peak_tree_rss_mb"] < 100
+    del ballast
+
+
+def test_a_missing_program_is_exit_127_with_its_name() -> None:
+    figures = speed.measure(["redline-no-such-program"])
+    assert figures["exit"] == 127
+    assert "redline-no-such-program" in figures["stderr"]
