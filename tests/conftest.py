@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -53,6 +54,17 @@ class Repo:
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message)
         return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_event_loop(request: pytest.FixtureRequest) -> None:
+    """A test starts without an event loop running on its thread, except the browser tests,
+    which share Playwright's. A fixture that leaves one running (a session-scoped Playwright
+    did) breaks every later `asyncio.run`, far from its cause; this names it at once."""
+    if "tests/browser/" in request.node.nodeid:
+        return
+    running = asyncio.events._get_running_loop()
+    assert running is None, f"an earlier test or fixture left {running!r} running"
 
 
 @pytest.fixture

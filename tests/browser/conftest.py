@@ -39,7 +39,10 @@ def _missing(what: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+# Package scope, never session: Playwright's sync API keeps an asyncio loop running on the
+# main thread while it is started, and every later test's `asyncio.run` failed with "cannot be
+# called from a running event loop" (tests/conftest.py checks no test inherits one).
+@pytest.fixture(scope="package")
 def driver() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
@@ -62,7 +65,7 @@ def _launch(driver: Any, profile: Path, bypass_csp: bool) -> Any:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def context(driver: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless Chromium with a fresh profile, its page policy bypassed: the escaping is
     tested on its own (no CSP to hide behind) and axe-core can be injected."""
@@ -99,13 +102,13 @@ def tab(context: Any) -> Iterator[Any]:
     assert errors == [], f"script errors on the page: {errors}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shots() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def real_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A real commit reviewed by the CLI with every analyzer, as its document with lines."""
     root = tmp_path_factory.mktemp("real") / "repo"
@@ -122,7 +125,7 @@ def real_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return document
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def real_page(real_document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> str:
     from bot.render.html import render_html
 

@@ -6,12 +6,14 @@
   var keys = document.getElementById("keys");
   var floating = document.getElementById("float-tip");
   var current = -1;
+  var tipFor = null;  // the mark whose tip is shown: hovered or focused, whichever came last
 
   // A finding's tooltip is shown as a copy on the body (not clipped by the file sections'
   // lazy rendering); the one in place stays as the mark's accessible description.
   function showTip(mark) {
     var tip = document.getElementById(mark.getAttribute("aria-describedby"));
     if (!tip) return;
+    tipFor = mark;
     floating.innerHTML = tip.innerHTML;
     floating.hidden = false;
     var box = mark.getBoundingClientRect();
@@ -23,6 +25,7 @@
 
   function hideTip() {
     floating.hidden = true;
+    tipFor = null;
   }
 
   function materialize(hunk) {
@@ -164,9 +167,10 @@
     if (mark && document.activeElement !== mark) hideTip();
   });
   document.addEventListener("focusout", hideTip);
+  // A scroll moves the tip with its own mark, never over to the focused one: scrolling to a
+  // hovered mark showed the focused mark's finding beside the hovered line.
   window.addEventListener("scroll", function () {
-    var active = document.activeElement;
-    if (!floating.hidden && active && active.matches("mark.sq[aria-describedby]")) showTip(active);
+    if (!floating.hidden && tipFor) showTip(tipFor);
   }, { passive: true });
 
   document.addEventListener("focusin", function (event) {
