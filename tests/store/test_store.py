@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,38 +14,7 @@ import pytest
 from bot.core.jobs import JobSpec
 from bot.store import Store, open_store
 from tests.conftest import Run
-
-
-class Clock:
-    """The store's injectable clock: tests move time instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'redline.db'}", clock)
-    else:
-        opened = open_store(request.getfixturevalue("pg_url"), clock)
-    yield opened
-    opened.close()
-
-
-def spec(pr: int, head: str = "a" * 40) -> JobSpec:
-    return JobSpec("github", "o/r", pr, head)
+from tests.store.conftest import Clock, spec
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
