@@ -11,8 +11,6 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.core import pysyntax
-
 # Whole projects the fixer never trains on: `redline bench engine` measures on them.
 HELD_OUT_PROJECTS = frozenset(
     {
@@ -29,8 +27,7 @@ def injected_pairs(split: str, limit: int, seed: int, per_file: int = 2) -> Iter
     """Injected bugs in functions of corpus files of `split` (train, val or test packages)."""
     from engine.training.data import Pair, family_message
     from review_models.corpus import collect, read_source
-    from review_models.facts import functions, module_facts
-    from review_models.inject import mutate
+    from review_models.injected import injected_files
 
     rng = random.Random(seed)
     files = [f for f in collect() if f.split == split]
@@ -40,27 +37,12 @@ def injected_pairs(split: str, limit: int, seed: int, per_file: int = 2) -> Iter
         source = read_source(item)
         if source is None or len(source) > 60_000:
             continue
-        try:
-            module = pysyntax.parse(source)
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-        facts = module_facts(module, source)
-        candidates = functions(module)
-        rng.shuffle(candidates)
-        old = source.split("\n")
-        for func in candidates[:per_file]:
-            mutation = mutate(source, facts, func, rng)
-            if mutation is None:
-                continue
-            first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
-            end = func.end_lineno or func.lineno
-            snippet = mutation.source.split("\n")
-            if snippet and snippet[-1] == "":
-                snippet = snippet[:-1]
-            buggy = "\n".join(old[: first - 1] + snippet + old[end:])
+        for injected in injected_files(source, rng, per_file):
+            mutation = injected.mutation
+            buggy = "\n".join(injected.lines)
             if buggy == source:
                 continue
-            line = first + mutation.line - 1
+            line = injected.bug_line
             path = f"{item.package.replace('stdlib:', '')}/{Path(item.path).name}"
             yield Pair(
                 path,

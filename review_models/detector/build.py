@@ -19,14 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core import pysyntax
 from bot.core.diff import parse_diff
 from bot.core.errors import DiffParseError
 from bot.core.model import DiffLine, Hunk
 from review_models.detector.changes import features
 from review_models.detector.edits import edit_of, pre_image
-from review_models.facts import functions, module_facts
-from review_models.inject import mutate
+from review_models.injected import injected_files
 
 TEST_PROJECTS = frozenset(
     {"requests", "click", "rich", "more-itertools", "dateutil", "crosshair", "gidgethub"}
@@ -173,24 +171,9 @@ def injected_examples(
     project: str, path: str, source: str, rng: random.Random, per_file: int = 3
 ) -> Iterator[Example]:
     """Bugs injected into real functions, each applied to the file as a one-hunk edit."""
-    try:
-        module = pysyntax.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
-        return
-    facts = module_facts(module, source)
-    candidates = functions(module)
-    rng.shuffle(candidates)
     old = source.split("\n")
-    for func in candidates[:per_file]:
-        mutation = mutate(source, facts, func, rng)
-        if mutation is None:
-            continue
-        first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
-        end = func.end_lineno or func.lineno
-        snippet = mutation.source.split("\n")
-        if snippet and snippet[-1] == "":
-            snippet = snippet[:-1]
-        new = old[: first - 1] + snippet + old[end:]
+    for injected in injected_files(source, rng, per_file):
+        new = injected.lines
         patch = "".join(
             difflib.unified_diff(
                 [line + "\n" for line in old],
@@ -206,10 +189,9 @@ def injected_examples(
             continue
         if not diff.files or len(diff.files[0].hunks) != 1:
             continue
-        bug = first + mutation.line - 1
         hunk = diff.files[0].hunks[0]
-        ref = f"injected:{path}:{func.name}:{mutation.family}"
-        example = _example(project, "injected", path, hunk, new, old, {bug}, ref)
+        ref = f"injected:{path}:{injected.function.name}:{injected.mutation.family}"
+        example = _example(project, "injected", path, hunk, new, old, {injected.bug_line}, ref)
         if example is not None and example.label:
             yield example
 
