@@ -328,3 +328,16 @@ def test_unknown_says_why(family: str) -> None:
     found = _of(family, function)
     assert found and all(v.status == "unknown" for v in found), found
     assert all(why in (v.reason or "") and v.reason for v in found), [v.reason for v in found]
+
+
+def test_a_list_method_with_arguments_that_do_not_fit_is_unknown_not_a_crash() -> None:
+    # `count()` without its argument on a list with no name to store back into reached an
+    # `assert` in the translator ("translator error: AssertionError").
+    source = '''
+def f(a: list[int]) -> int:
+    """post: __return__ >= 0"""
+    return (a + [1]).count()
+'''
+    (verdict,) = verdicts(source)
+    assert verdict.status == "unknown"
+    assert verdict.reason is not None and "not modelled: method `count` of list" in verdict.reason

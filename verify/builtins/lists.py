@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import z3
 
@@ -29,9 +30,29 @@ _Outcome = tuple[Path, Value | None] | None
 # A reading method: (executor, receiver, args, path, line); None where the arguments do not
 # fit, so the call stays unsupported.
 _Reader = Callable[[Core, SeqV, list[Value], Path, int], _Outcome]
-# A mutating method also stores the new list back through `rebind`; it reads the call's
-# keywords (sort and reverse take none we model).
-_Mutator = Callable[[Core, SeqV, str, list[Value], Rebind, ast.Call, Path, int], _Outcome]
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A mutating method's call on a list of atomic values, with its arguments counted already,
+    and `rebind`, which stores the new list back into the name that holds it."""
+
+    ex: Core
+    receiver: SeqV
+    method: str
+    args: list[Value]
+    rebind: Rebind
+    node: ast.Call  # for its keywords (sort and reverse take none we model)
+    path: Path
+    line: int
+
+    def store(self, updated: z3.SeqRef, path: Path | None = None) -> _Outcome:
+        """The list becomes `updated` on `path` (the call's own by default); the call is None."""
+        on = self.path if path is None else path
+        return self.rebind(on, SeqV(updated, self.receiver.elem)), NoneV()
+
+
+_Mutator = Callable[[_Call], _Outcome]
 
 
 def _copy(ex: Core, receiver: SeqV, args: list[Value], path: Path, line: int) -> _Outcome:
@@ -51,58 +72,25 @@ def _index(ex: Core, receiver: SeqV, args: list[Value], path: Path, line: int) -
     return path, IntV(z3.IndexOf(s, unit, 0))
 
 
-def _append(
-    ex: Core,
-    receiver: SeqV,
-    method: str,
-    args: list[Value],
-    rebind: Rebind,
-    node: ast.Call,
-    path: Path,
-    line: int,
-) -> _Outcome:
-    if len(args) != 1:
-        return None
-    element = atomic_expr(args[0], receiver.elem, line)
-    return rebind(path, SeqV(z3.Concat(receiver.e, z3.Unit(element)), receiver.elem)), NoneV()
+def _append(call: _Call) -> _Outcome:
+    element = atomic_expr(call.args[0], call.receiver.elem, call.line)
+    return call.store(z3.Concat(call.receiver.e, z3.Unit(element)))
 
 
-def _extend(
-    ex: Core,
-    receiver: SeqV,
-    method: str,
-    args: list[Value],
-    rebind: Rebind,
-    node: ast.Call,
-    path: Path,
-    line: int,
-) -> _Outcome:
-    if len(args) != 1:
-        return None
-    other = args[0]
+def _extend(call: _Call) -> _Outcome:
+    other = call.args[0]
     if not isinstance(other, SeqV):
-        raise Unsupported("extend() with a non-sequence", line, "method:list.extend")
-    _, other = same_elem(receiver, other, line)
-    return rebind(path, SeqV(z3.Concat(receiver.e, other.e), receiver.elem)), NoneV()
+        raise Unsupported("extend() with a non-sequence", call.line, "method:list.extend")
+    _, other = same_elem(call.receiver, other, call.line)
+    return call.store(z3.Concat(call.receiver.e, other.e))
 
 
-def _pop(
-    ex: Core,
-    receiver: SeqV,
-    method: str,
-    args: list[Value],
-    rebind: Rebind,
-    node: ast.Call,
-    path: Path,
-    line: int,
-) -> _Outcome:
-    if len(args) > 1:
-        return None
-    s = receiver.e
+def _pop(call: _Call) -> _Outcome:
+    s, receiver, line = call.receiver.e, call.receiver, call.line
     size = z3.Length(s)
-    index = to_int(args[0], line) if args else size - 1
-    path = ex.unless(
-        path,
+    index = to_int(call.args[0], line) if call.args else size - 1
+    path = call.ex.unless(
+        call.path,
         z3.And(size > 0, index >= -size, index < size),
         "IndexError",
         "pop from a non-empty list, in range",
@@ -110,86 +98,46 @@ def _pop(
     )
     at = z3.If(index < 0, size + index, index)
     rest = z3.Concat(z3.Extract(s, 0, at), z3.Extract(s, at + 1, size - at - 1))
-    return rebind(path, SeqV(rest, receiver.elem)), atomic(receiver.elem, s[at])
+    return call.rebind(path, SeqV(rest, receiver.elem)), atomic(receiver.elem, s[at])
 
 
-def _insert(
-    ex: Core,
-    receiver: SeqV,
-    method: str,
-    args: list[Value],
-    rebind: Rebind,
-    node: ast.Call,
-    path: Path,
-    line: int,
-) -> _Outcome:
-    if len(args) != 2:
-        return None
-    s = receiver.e
+def _insert(call: _Call) -> _Outcome:
+    s = call.receiver.e
     size = z3.Length(s)
-    index = to_int(args[0], line)
+    index = to_int(call.args[0], call.line)
     # Python clamps the position into the list rather than failing.
     at = z3.If(
         index < 0, z3.If(size + index < 0, 0, size + index), z3.If(index > size, size, index)
     )
-    unit = z3.Unit(atomic_expr(args[1], receiver.elem, line))
-    updated = z3.Concat(z3.Extract(s, 0, at), unit, z3.Extract(s, at, size - at))
-    return rebind(path, SeqV(updated, receiver.elem)), NoneV()
+    unit = z3.Unit(atomic_expr(call.args[1], call.receiver.elem, call.line))
+    return call.store(z3.Concat(z3.Extract(s, 0, at), unit, z3.Extract(s, at, size - at)))
 
 
-def _remove(
-    ex: Core,
-    receiver: SeqV,
-    method: str,
-    args: list[Value],
-    rebind: Rebind,
-    node: ast.Call,
-    path: Path,
-    line: int,
-) -> _Outcome:
-    if len(args) != 1:
-        return None
-    s = receiver.e
+def _remove(call: _Call) -> _Outcome:
+    s, line = call.receiver.e, call.line
     size = z3.Length(s)
-    unit = z3.Unit(atomic_expr(args[0], receiver.elem, line))
-    path = ex.unless(path, z3.Contains(s, unit), "ValueError", "the item is in the list", line)
+    unit = z3.Unit(atomic_expr(call.args[0], call.receiver.elem, line))
+    path = call.ex.unless(
+        call.path, z3.Contains(s, unit), "ValueError", "the item is in the list", line
+    )
     at = z3.IndexOf(s, unit, 0)
     rest = z3.Concat(z3.Extract(s, 0, at), z3.Extract(s, at + 1, size - at - 1))
-    return rebind(path, SeqV(rest, receiver.elem)), NoneV()
+    return call.store(rest, path)
 
 
-def _clear(
-    ex: Core,
-    receiver: SeqV,
-    method: str,
-    args: list[Value],
-    rebind: Rebind,
-    node: ast.Call,
-    path: Path,
-    line: int,
-) -> _Outcome:
-    if args:
-        return None
-    return rebind(path, SeqV(z3.Empty(receiver.e.sort()), receiver.elem)), NoneV()
+def _clear(call: _Call) -> _Outcome:
+    return call.store(z3.Empty(call.receiver.e.sort()))
 
 
-def _reorder(
-    ex: Core,
-    receiver: SeqV,
-    method: str,
-    args: list[Value],
-    rebind: Rebind,
-    node: ast.Call,
-    path: Path,
-    line: int,
-) -> _Outcome:
+def _reorder(call: _Call) -> _Outcome:
     """sort and reverse, without arguments (a key or `reverse=` is not modelled)."""
-    if args or node.keywords:
+    if call.node.keywords:
         return None
     from verify.builtins.containers import sorted_seq
 
-    if method == "sort":
-        return rebind(path, sorted_seq(ex, receiver, False)), NoneV()
+    ex, receiver = call.ex, call.receiver
+    if call.method == "sort":
+        return call.rebind(call.path, sorted_seq(ex, receiver, False)), NoneV()
     s = receiver.e
     size = z3.Length(s)
     flipped = ex.ctx.fresh("reversed", s.sort())
@@ -197,19 +145,20 @@ def _reorder(
     for i in range(LOOP_BOUND):
         ex.ctx.facts.append(z3.Implies(i < size, flipped[i] == s[size - 1 - i]))
     ex.abstract(size > LOOP_BOUND, f"reversed elements past the first {LOOP_BOUND} left open")
-    return rebind(path, SeqV(flipped, receiver.elem)), NoneV()
+    return call.store(flipped)
 
 
 _READERS: dict[str, _Reader] = {"copy": _copy, "count": _count_method, "index": _index}
-_MUTATORS: dict[str, _Mutator] = {
-    "append": _append,
-    "extend": _extend,
-    "insert": _insert,
-    "pop": _pop,
-    "remove": _remove,
-    "clear": _clear,
-    "sort": _reorder,
-    "reverse": _reorder,
+# Each mutating method, with the numbers of positional arguments it is modelled with.
+_MUTATORS: dict[str, tuple[_Mutator, frozenset[int]]] = {
+    "append": (_append, frozenset({1})),
+    "extend": (_extend, frozenset({1})),
+    "insert": (_insert, frozenset({2})),
+    "pop": (_pop, frozenset({0, 1})),
+    "remove": (_remove, frozenset({1})),
+    "clear": (_clear, frozenset({0})),
+    "sort": (_reorder, frozenset({0})),
+    "reverse": (_reorder, frozenset({0})),
 }
 _MUTATING = set(_MUTATORS)
 _READING = set(_READERS)
@@ -237,14 +186,13 @@ def list_method(
         return _composite(receiver, method, args, rebind, path, line)
     reader = _READERS.get(method)
     if reader is not None:
-        outcome = reader(ex, receiver, args, path, line)
-        if outcome is not None:
-            return outcome
-    assert rebind is not None
-    mutator = _MUTATORS.get(method)
-    if mutator is None:
+        # A reader's arguments that do not fit leave the call unsupported; it never falls
+        # through to the mutators (with no way to store the list back, that was a crash).
+        return reader(ex, receiver, args, path, line)
+    mutator, arities = _MUTATORS[method]
+    if rebind is None or len(args) not in arities:
         return None
-    return mutator(ex, receiver, method, args, rebind, node, path, line)
+    return mutator(_Call(ex, receiver, method, args, rebind, node, path, line))
 
 
 def _count(ex: Core, receiver: SeqV, item: Value, line: int) -> IntV:
