@@ -4,7 +4,6 @@ costs seconds)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from bot.core.jobs import JobSpec
 from bot.store import Store, open_store
-from tests.conftest import PG_ADMIN
+from tests.conftest import fresh_database
 
 TABLES = "deliveries, jobs, reviews, comments, installations"
 
@@ -39,23 +38,8 @@ def clock() -> Clock:
 @pytest.fixture(scope="module")
 def pg_module_url() -> Iterator[str]:
     """One migrated PostgreSQL database for a test module, dropped afterwards."""
-    from bot.store.db import make_engine, migrate
-
-    name = f"redline_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    try:
+    with fresh_database() as url:
         yield url
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def pg_store(url: str, clock: Clock) -> Store:
