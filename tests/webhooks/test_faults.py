@@ -44,13 +44,14 @@ def _fixtures(host_dir: Path, count: int) -> list[tuple[int, str]]:
         files = {
             **record["files"],
             "run.py": "import subprocess\nsubprocess.call(cmd, shell=True)\n",
-            # What is under test is the queue, not the type checker: mypy under its budget
-            # would make each review last up to a minute on a loaded machine.
-            ".redline.toml": '[static]\ntype-checker = "none"\n',
         }
+        # What is under test is the queue, not the type checker: mypy under its budget would
+        # make each review last up to a minute on a loaded machine. The base branch says so
+        # (a head's .redline.toml is not read, and mypy ran in every review here).
+        base = {".redline.toml": '[static]\ntype-checker = "none"\n'}
         # PR 3 is slow to fetch, so the worker can be killed in the middle of a review.
         host.add_pull_request(
-            REPO, number, head, "f" * 40, diff, files, latency=4.0 if number == 3 else 0.0
+            REPO, number, head, "f" * 40, diff, files, base, latency=4.0 if number == 3 else 0.0
         )
         prs.append((number, head))
     return prs
