@@ -110,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
 
     args.gate_only = False
     skip, only = analyzer_choice(args)
+    # Where `--apply` writes is checked first: a usage error comes before minutes of review.
+    root = _root(args) if args.apply else None
     source = load_source(args)
     config = source.config.with_cli(args.paranoia, None)
     result = review(
@@ -128,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
         write(args, dumps(fixed))
     elif not args.apply:
         write(args, unified_diff(intake.texts, fixes))
-    if args.apply:
-        refused = _apply(_root(args), dict(intake.texts), fixes)
+    if root is not None:
+        refused = _apply(root, dict(intake.texts), fixes)
         for line in refused:
             print(f"redline: not applied: {line}", file=sys.stderr)
         if refused:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import jsonschema
 
@@ -148,3 +149,21 @@ def test_validation_rejects_fixes_that_raise_something_new() -> None:
                 replacement,
                 result.dropped,
             )
+
+
+def test_apply_on_a_diff_without_a_tree_is_a_usage_error_before_any_review(
+    tmp_path: Path, run_cli: Run
+) -> None:
+    # The error came only after the whole review, with the JSON document already written.
+    diff = tmp_path / "change.diff"
+    diff.write_text(
+        "diff --git a/app.py b/app.py\nnew file mode 100644\n--- /dev/null\n+++ b/app.py\n"
+        "@@ -0,0 +1,2 @@\n+import yaml\n+data = yaml.load(text)\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("fix", "--diff", str(diff), "--apply", "--format", "json", RULES)
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "redline: error: --apply with --diff needs --repo (the tree to write the fixes to)"
+    ]
